@@ -1,0 +1,39 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { type Advertiser, type Clock, CLOCKS } from '@kuaiche/domain';
+import { Transform } from 'class-transformer';
+import { IsIn, IsString, Length } from 'class-validator';
+import { IsOptionalDefined, IsTimeZone, trim } from '../../common/validators';
+
+export class CreateAdvertiserDto {
+  @ApiProperty({ minLength: 1, maxLength: 100, example: '某某旗舰店' })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiPropertyOptional({ default: 'Asia/Shanghai', description: 'IANA zone that defines the budget day' })
+  @IsOptionalDefined()
+  @IsTimeZone()
+  timezone?: string;
+
+  @ApiPropertyOptional({ enum: CLOCKS, default: 'wall', description: 'wall: schedules run every real hour; external: hours advance only through explicit asOf calls' })
+  @IsOptionalDefined()
+  @IsIn(CLOCKS)
+  clock?: Clock;
+}
+
+export class AdvertiserResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() timezone!: string;
+  @ApiProperty({ enum: CLOCKS }) clock!: Clock;
+  @ApiProperty() createdAt!: string;
+}
+
+export class CreatedAdvertiserResponse extends AdvertiserResponse {
+  @ApiProperty({ description: 'Shown once; only its SHA-256 is stored' }) apiKey!: string;
+}
+
+export function toAdvertiserResponse(a: Advertiser): AdvertiserResponse {
+  return { id: a.id, name: a.name, timezone: a.timezone, clock: a.clock, createdAt: a.createdAt.toISOString() };
+}

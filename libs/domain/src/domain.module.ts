@@ -1,0 +1,40 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { env, Env } from './config/env';
+import { dataSourceOptions } from './db/data-source-options';
+import { Db } from './db/db';
+import { AdvertisersRepository } from './repositories/advertisers.repository';
+import { CreativesRepository } from './repositories/creatives.repository';
+import { IdempotencyRepository } from './repositories/idempotency.repository';
+import { KeywordsRepository } from './repositories/keywords.repository';
+import { NegativeKeywordsRepository } from './repositories/negative-keywords.repository';
+import { PlansRepository } from './repositories/plans.repository';
+import { UnitsRepository } from './repositories/units.repository';
+
+const repositories = [
+  AdvertisersRepository,
+  PlansRepository,
+  UnitsRepository,
+  KeywordsRepository,
+  NegativeKeywordsRepository,
+  CreativesRepository,
+  IdempotencyRepository,
+];
+
+/** The data layer both apps share: config, the DataSource, tenant-scoped repositories. */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      useFactory: () => dataSourceOptions(env().DATABASE_URL, env().DB_POOL_SIZE),
+    }),
+  ],
+  providers: [
+    { provide: Env, useFactory: () => env() },
+    { provide: Db, useFactory: (ds: DataSource) => new Db(ds), inject: [DataSource] },
+    ...repositories.map((R) => ({ provide: R, useFactory: (db: Db) => new R(db), inject: [Db] })),
+  ],
+  exports: [Env, Db, ...repositories],
+})
+export class DomainModule {}

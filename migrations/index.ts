@@ -1,0 +1,12 @@
+import { CreateAdvertisers1763700000000 } from './1763700000000-create-advertisers';
+import { CreatePlansAndUnits1763700000001 } from './1763700000001-create-plans-and-units';
+import { CreateKeywordsNegativesCreatives1763700000002 } from './1763700000002-create-keywords-negatives-creatives';
+import { CreateIdempotencyKeys1763700000003 } from './1763700000003-create-idempotency-keys';
+
+/** In order. Listed explicitly so the CLI, the apps and the tests run the same set. */
+export const migrations = [
+  CreateAdvertisers1763700000000,
+  CreatePlansAndUnits1763700000001,
+  CreateKeywordsNegativesCreatives1763700000002,
+  CreateIdempotencyKeys1763700000003,
+];

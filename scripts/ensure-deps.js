@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Installs dependencies when they are missing or older than package-lock.json, so `npm test`
+// and `npm run demo` work on a fresh clone with only Node installed.
+const { existsSync, statSync } = require('fs');
+const { execSync } = require('child_process');
+const { join } = require('path');
+
+const root = join(__dirname, '..');
+const lock = join(root, 'package-lock.json');
+const marker = join(root, 'node_modules', '.package-lock.json');
+const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
+if (stale) {
+  console.error('[deps] installing dependencies (npm ci)');
+  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+}
