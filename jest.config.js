@@ -12,6 +12,8 @@ const moduleNameMapper = {
   '^@kuaiche/domain/(.*)$': '<rootDir>/libs/domain/src/$1',
   '^@kuaiche/bidding$': '<rootDir>/libs/bidding/src',
   '^@kuaiche/bidding/(.*)$': '<rootDir>/libs/bidding/src/$1',
+  '^@kuaiche/simulator$': '<rootDir>/libs/simulator/src',
+  '^@kuaiche/simulator/(.*)$': '<rootDir>/libs/simulator/src/$1',
 };
 const common = {
   testEnvironment: 'node',
@@ -28,6 +30,7 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/apps/**/*.e2e-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
       setupFiles: ['<rootDir>/test/env.ts'],
     },
   ],

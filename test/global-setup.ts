@@ -12,7 +12,16 @@ import { dataSourceOptions } from '../libs/domain/src/db/data-source-options';
  */
 export default async function globalSetup(): Promise<void> {
   require('./env');
-  const url = process.env.DATABASE_URL!;
+  // One database per run (unless TEST_DATABASE_URL names one), so concurrent runs on one
+  // machine never drop each other's data. Test workers inherit this variable.
+  if (!process.env.TEST_DATABASE_URL) {
+    process.env.TEST_DATABASE_URL = `postgres://postgres@127.0.0.1:5432/kuaiche_test_${process.pid}`;
+    process.env.KUAICHE_TEST_DB_OWNED = '1';
+  }
+  const url = process.env.TEST_DATABASE_URL;
+  process.env.DATABASE_URL = url;
+  process.env.TEST_QUEUE_PREFIX ??= `kuaiche-test-${process.pid}`;
+  process.env.QUEUE_PREFIX = process.env.TEST_QUEUE_PREFIX;
   const dbName = new URL(url).pathname.slice(1);
   execFileSync('bash', [join(__dirname, '..', 'scripts', 'services.sh')], { stdio: 'inherit' });
   const admin = new Client({ connectionString: url.replace(/\/[^/?]+(\?.*)?$/, '/postgres') });
@@ -29,7 +38,7 @@ export default async function globalSetup(): Promise<void> {
 
   const { default: Redis } = await import('ioredis');
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const keys = await redis.keys(`${process.env.QUEUE_PREFIX}:*`);
+  const keys = await redis.keys(`${process.env.QUEUE_PREFIX}*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
 }

@@ -1,0 +1,36 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { JOBS, type QueueName, type WorkerPingPayload, type WorkerPingResult } from '@kuaiche/domain';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { setTimeout as sleep } from 'timers/promises';
+
+/**
+ * The consumer of one queue. Processors switch on `job.name`; a name this build does not know
+ * fails at once (UnrecoverableError: no retries) so a job enqueued by a newer release is kept
+ * for inspection instead of looping. Features add their cases as they land.
+ */
+export function createQueueProcessor(queue: QueueName, concurrency: number) {
+  @Processor(queue, { concurrency })
+  class QueueProcessor extends WorkerHost {
+    readonly logger = new Logger(`queue:${queue}`);
+
+    async process(job: Job): Promise<unknown> {
+      const started = Date.now();
+      try {
+        switch (job.name) {
+          case JOBS.workerPing: {
+            const { holdMs = 0 } = (job.data ?? {}) as WorkerPingPayload;
+            if (holdMs > 0) await sleep(Math.min(holdMs, 60_000));
+            return { pid: process.pid, queue } satisfies WorkerPingResult;
+          }
+          default:
+            throw new UnrecoverableError(`unknown job name "${job.name}" on queue ${queue}`);
+        }
+      } finally {
+        this.logger.log({ msg: 'job processed', jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, ms: Date.now() - started });
+      }
+    }
+  }
+  Object.defineProperty(QueueProcessor, 'name', { value: `${queue.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase())}Processor` });
+  return QueueProcessor;
+}
