@@ -1,0 +1,10 @@
+export * from './types';
+export { DEFAULT_CONFIG, DEFAULT_TRAFFIC_CURVE, normalize, PLATFORM_MAX_BID_FEN, PLATFORM_MIN_BID_FEN, resolveConfig } from './config';
+export { betaPosterior, clamp, decayWeight, fitBetaStrength, reportedShare, shrinkOrderValue, type RateObs } from './stats';
+export { aggregate, elasticity, estimatePlan, priceRatio, type KeywordAgg, type KeywordEstimate, type PlanAgg, type PlanEstimates, type UnitEstimate } from './estimate';
+export { budgetMultiplier, hourTargetFen, roiMultiplier, servedCurve, trafficCurve } from './pacing';
+export { addDays, dayBudgetFen, phaseOn, PROMO_SPLIT, splitPromoBudget, targetRoiFor } from './promo';
+export { bidBounds, finalizeBid, type BidBounds } from './guardrails';
+export { testBidStep, unitVerdicts } from './test-product';
+export { optimizePlan } from './optimize';
+export { decideColumnar, type ColumnarBatch, type ColumnarParams } from './kernel';
