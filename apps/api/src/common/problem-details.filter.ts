@@ -54,20 +54,25 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof ValidationFailedError) return make(400, exception.title, exception.message, exception.errors);
     if (exception instanceof DomainError) return make(exception.status, exception.title, exception.message);
     if (exception instanceof ProblemException) return make(exception.status, exception.title, exception.detail, exception.errors);
+    // Express' body parsers fail before any handler runs; Nest wraps their errors in an
+    // HttpException whose cause says what went wrong with the body.
+    const bodyError = (exception instanceof HttpException ? exception.cause : exception) as
+      | { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string }
+      | undefined;
+    if (bodyError && typeof bodyError.type === 'string') {
+      if (bodyError.type === 'entity.parse.failed') return make(400, 'Malformed JSON', 'the request body is not valid JSON', [{ path: '(body)', message: 'invalid JSON' }]);
+      if (bodyError.type === 'entity.too.large') return make(413, STATUS_TITLES[413], 'the request body exceeds 20 MB');
+      if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') return make(415, STATUS_TITLES[415], bodyError.message);
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const detail = typeof body === 'string' ? body : typeof (body as { message?: unknown }).message === 'string' ? (body as { message: string }).message : exception.message;
       return make(status, STATUS_TITLES[status] ?? 'Error', status === 404 && /^Cannot /.test(detail) ? 'no such route' : detail);
     }
-    // Errors raised by Express' body parsers before any handler runs.
-    const e = exception as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
-    const status = e?.status ?? e?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500 && e.expose !== false) {
-      if (e.type === 'entity.parse.failed') return make(400, 'Malformed JSON', 'the request body is not valid JSON', [{ path: '(body)', message: 'invalid JSON' }]);
-      if (e.type === 'entity.too.large') return make(413, STATUS_TITLES[413], 'the request body exceeds 20 MB');
-      if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return make(415, STATUS_TITLES[415], e.message);
-      return make(status, STATUS_TITLES[status] ?? 'Bad Request', e.message);
+    const status = bodyError?.status ?? bodyError?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500 && bodyError?.expose !== false) {
+      return make(status, STATUS_TITLES[status] ?? 'Bad Request', bodyError?.message);
     }
     return make(500, STATUS_TITLES[500], 'an unexpected error occurred; quote the errorId when reporting it');
   }

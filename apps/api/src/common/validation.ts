@@ -15,14 +15,16 @@ function joinPath(parent: string, property: string): string {
   return parent ? `${parent}.${property}` : property;
 }
 
-/** Flattens class-validator's tree into `{ path, message }` with paths like `items[3].bid`. */
+/**
+ * Flattens class-validator's tree into `{ path, message }` with paths like `items[3].bid`,
+ * one entry per field (its messages joined).
+ */
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
-    const path = joinPath(prefix, e.property);
-    for (const message of Object.values(e.constraints ?? {})) {
-      out.push({ path: path || '(body)', message: message.replace(/^property (\S+) should not exist$/, 'unknown field $1') });
-    }
+    const path = joinPath(prefix, e.property) || '(body)';
+    const messages = Object.values(e.constraints ?? {}).map((m) => m.replace(/^property (\S+) should not exist$/, 'unknown field $1'));
+    if (messages.length) out.push({ path, message: messages.join('; ') });
     if (e.children?.length) out.push(...flattenValidationErrors(e.children, path));
   }
   return out;
