@@ -3,6 +3,7 @@ import { cnyToFen, ConflictError, Db, type FieldError, fenToCny, type Keyword, t
 import { BulkItemResult, BulkResultResponse } from '../common/bulk';
 import { pageArgs } from '../common/pagination';
 import { validateItem } from '../common/validation';
+import { fastCreateItem, fastUpdateItem } from './dto/keyword-fast-path';
 import { BulkUpdateKeywordItemDto, CreateKeywordItemDto, CreateKeywordItemWithUnitDto, KeywordResponse, ListKeywordsQueryDto, toKeywordResponse, UpdateKeywordDto } from './dto/keyword.dto';
 
 type Outcome = { ok: true; id: string } | { ok: false; errors: FieldError[] };
@@ -32,11 +33,13 @@ export class KeywordsService {
    * lock on the units, then inserted in one statement.
    */
   async createMany(advertiserId: string, rawItems: unknown[], opts: { unitId?: string; atomic: boolean }): Promise<BulkResultResponse> {
-    const parsed = rawItems.map((raw, i) =>
-      opts.unitId
+    const parsed = rawItems.map((raw, i) => {
+      const fast = fastCreateItem(raw, !opts.unitId);
+      if (fast) return { value: fast, errors: [] };
+      return opts.unitId
         ? validateItem(CreateKeywordItemDto, raw, `items[${i}]`)
-        : validateItem(CreateKeywordItemWithUnitDto, raw, `items[${i}]`),
-    );
+        : validateItem(CreateKeywordItemWithUnitDto, raw, `items[${i}]`);
+    });
     const unitIdOf = (i: number): string | undefined =>
       opts.unitId ?? (parsed[i].value as CreateKeywordItemWithUnitDto | undefined)?.unitId?.toLowerCase();
 
@@ -127,7 +130,10 @@ export class KeywordsService {
 
   /** PATCH /v1/keywords: bulk bid/status/lock changes, one UPDATE for the batch. */
   async updateMany(advertiserId: string, rawItems: unknown[], atomic: boolean): Promise<BulkResultResponse> {
-    const parsed = rawItems.map((raw, i) => validateItem(BulkUpdateKeywordItemDto, raw, `items[${i}]`));
+    const parsed = rawItems.map((raw, i) => {
+      const fast = fastUpdateItem(raw);
+      return fast ? { value: fast, errors: [] } : validateItem(BulkUpdateKeywordItemDto, raw, `items[${i}]`);
+    });
     return this.db.tx(async (tx) => {
       const ids = [...new Set(parsed.flatMap((p) => (p.value ? [p.value.id.toLowerCase()] : [])))];
       const current = new Map<string, KeywordWithPlan>((await this.keywords.lockWithPlans(advertiserId, ids, tx)).map((k) => [k.id, k]));
