@@ -5,7 +5,7 @@
 
 interface PatchRequest {
   body?: string;
-  keywordIds: string[];
+  keywordSlices: string[][];
 }
 
 let sent = 0;
@@ -14,8 +14,11 @@ function setupRequest<R extends PatchRequest>(req: R): R {
   // The counter is shared by every connection, and the bid steps through 1.00-1.99 rather than
   // flipping between two values: with concurrent connections two in-flight requests could
   // carry the same bid and commit back to back, and then the second would change no bid.
-  const bid = (100 + (sent++ % 100)) / 100;
-  req.body = JSON.stringify({ items: req.keywordIds.map((id) => ({ id, bid })) });
+  const n = sent++;
+  const bid = (100 + (n % 100)) / 100;
+  // Consecutive requests take consecutive slices, so the requests in flight rarely share rows.
+  const slice = req.keywordSlices[n % req.keywordSlices.length];
+  req.body = JSON.stringify({ items: slice.map((id) => ({ id, bid })) });
   return req;
 }
 

@@ -2,6 +2,7 @@ import { CreateAdvertisers1763700000000 } from './1763700000000-create-advertise
 import { CreatePlansAndUnits1763700000001 } from './1763700000001-create-plans-and-units';
 import { CreateKeywordsNegativesCreatives1763700000002 } from './1763700000002-create-keywords-negatives-creatives';
 import { CreateIdempotencyKeys1763700000003 } from './1763700000003-create-idempotency-keys';
+import { CreateHourlyStats1763700000004 } from './1763700000004-create-hourly-stats';
 
 /** In order. Listed explicitly so the CLI, the apps and the tests run the same set. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   CreatePlansAndUnits1763700000001,
   CreateKeywordsNegativesCreatives1763700000002,
   CreateIdempotencyKeys1763700000003,
+  CreateHourlyStats1763700000004,
 ];
