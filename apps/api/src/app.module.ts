@@ -13,6 +13,8 @@ import { NegativeKeywordsModule } from './negative-keywords/negative-keywords.mo
 import { MetricsService } from './operations/metrics.service';
 import { OperationsModule } from './operations/operations.module';
 import { PlansModule } from './plans/plans.module';
+import { ReportsModule } from './reports/reports.module';
+import { StatsModule } from './stats/stats.module';
 import { UnitsModule } from './units/units.module';
 
 @Module({
@@ -40,6 +42,8 @@ import { UnitsModule } from './units/units.module';
     KeywordsModule,
     NegativeKeywordsModule,
     CreativesModule,
+    StatsModule,
+    ReportsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

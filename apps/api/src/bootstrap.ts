@@ -12,7 +12,6 @@ export async function createApiApp(): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   // Bulk requests carry up to 50,000 rows; 20 MB is the contract's ceiling.
   app.useBodyParser('json', { limit: '20mb', strict: true });
-  app.useBodyParser('text', { type: 'text/csv', limit: '20mb' });
   app.set('x-powered-by', false);
   app.set('query parser', 'simple');
   app.useGlobalPipes(createValidationPipe());

@@ -10,6 +10,8 @@ import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { KeywordsRepository } from './repositories/keywords.repository';
 import { NegativeKeywordsRepository } from './repositories/negative-keywords.repository';
 import { PlansRepository } from './repositories/plans.repository';
+import { ReportsRepository } from './repositories/reports.repository';
+import { StatsRepository } from './repositories/stats.repository';
 import { UnitsRepository } from './repositories/units.repository';
 
 const repositories = [
@@ -20,6 +22,8 @@ const repositories = [
   NegativeKeywordsRepository,
   CreativesRepository,
   IdempotencyRepository,
+  StatsRepository,
+  ReportsRepository,
 ];
 
 /** The data layer both apps share: config, the DataSource, tenant-scoped repositories. */

@@ -16,3 +16,5 @@ export * from './repositories/negative-keywords.repository';
 export * from './repositories/creatives.repository';
 export * from './repositories/idempotency.repository';
 export * from './promo';
+export * from './repositories/stats.repository';
+export * from './repositories/reports.repository';

@@ -7,6 +7,9 @@ import { migrations } from '../../../../migrations';
 types.setTypeParser(20, (v) => Number(v));
 // numeric holds ratios such as the ROI target (e.g. 3.5000).
 types.setTypeParser(1700, (v) => Number(v));
+// date columns are calendar days (budget days in an advertiser's timezone): keep 'YYYY-MM-DD',
+// never a Date at the server's local midnight.
+types.setTypeParser(1082, (v) => v);
 
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
