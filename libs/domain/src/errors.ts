@@ -6,6 +6,9 @@ export interface FieldError {
   /** Path of the offending field in the request, e.g. `items[3].bid`. */
   path: string;
   message: string;
+  /** For file imports: the line (1-based, as an editor shows it) and the column header. */
+  line?: number;
+  column?: string | null;
 }
 
 export abstract class DomainError extends Error {

@@ -18,3 +18,4 @@ export * from './repositories/idempotency.repository';
 export * from './promo';
 export * from './repositories/stats.repository';
 export * from './repositories/reports.repository';
+export * from './time';

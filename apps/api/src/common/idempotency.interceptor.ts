@@ -1,4 +1,4 @@
-import { type CallHandler, type ExecutionContext, HttpStatus, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, HttpStatus, Injectable, type NestInterceptor, SetMetadata } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { IdempotencyRepository } from '@kuaiche/domain';
@@ -10,6 +10,12 @@ import { type AuthedRequest } from './auth';
 import { ProblemException } from './problem';
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+export const NO_IDEMPOTENCY = 'idempotency:off';
+/**
+ * For POSTs whose body streams (a report file): it cannot be hashed before the handler reads
+ * it. Such endpoints must be idempotent by themselves (importing a report replaces its rows).
+ */
+export const WithoutIdempotencyKey = () => SetMetadata(NO_IDEMPOTENCY, true);
 
 /**
  * `Idempotency-Key` on POST: the same key with the same body within 24 h replays the first
@@ -28,7 +34,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const res = ctx.switchToHttp().getResponse<Response>();
     const raw = req.headers['idempotency-key'];
-    if (req.method !== 'POST' || raw === undefined) return next.handle();
+    if (req.method !== 'POST' || raw === undefined || this.reflector.get<boolean>(NO_IDEMPOTENCY, ctx.getHandler())) return next.handle();
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (!KEY_RE.test(key)) {
       throw new ProblemException(400, 'Bad Request', 'Idempotency-Key must be 1-255 printable ASCII characters', [

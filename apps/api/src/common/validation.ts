@@ -47,6 +47,10 @@ export function validateItem<T extends object>(cls: ClassConstructor<T>, plain: 
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     return { errors: [{ path: prefix, message: 'must be an object' }] };
   }
+  // JSON.parse makes "__proto__" an own key; copied onto an instance it would become its
+  // prototype and smuggle values past the whitelist.
+  const forbidden = Object.keys(plain).filter((k) => k === '__proto__' || k === 'constructor' || k === 'prototype');
+  if (forbidden.length) return { errors: forbidden.map((k) => ({ path: `${prefix}.${k}`, message: `unknown field ${k}` })) };
   const value = plainToInstance(cls, plain, { enableImplicitConversion: false });
   const errors = validateSync(value, VALIDATOR_OPTIONS);
   if (errors.length) return { errors: flattenValidationErrors(errors, prefix) };

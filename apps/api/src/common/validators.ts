@@ -31,7 +31,10 @@ export function Money(min: number, max: number, description: string, optional = 
   return applyDecorators(...(optional ? [IsOptionalDefined()] : []), IsMoney(min, max), api);
 }
 
-/** A ratio such as an ROI target: a finite positive number. */
+/**
+ * A ratio such as an ROI target: a finite positive number. Ratios are stored with 4 decimals,
+ * so the floor is 0.0001 (anything smaller would be stored as 0).
+ */
 export function IsFinitePositive(options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
@@ -40,8 +43,8 @@ export function IsFinitePositive(options?: ValidationOptions): PropertyDecorator
       propertyName: propertyName as string,
       options,
       validator: {
-        validate: (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 1000,
-        defaultMessage: (a?: ValidationArguments) => `${a?.property} must be a number above 0 and at most 1000`,
+        validate: (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0.0001 && v <= 1000,
+        defaultMessage: (a?: ValidationArguments) => `${a?.property} must be a number from 0.0001 to 1000`,
       },
     });
 }
@@ -102,6 +105,53 @@ export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
           return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
         },
         defaultMessage: (a?: ValidationArguments) => `${a?.property} must be a date YYYY-MM-DD`,
+      },
+    });
+}
+
+// NUL cannot be stored in a Postgres text column, and an unpaired UTF-16 surrogate would be
+// stored as U+FFFD (so two different strings could become the same one).
+const UNSTORABLE_TEXT_RE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function isStorableText(s: string): boolean {
+  return !UNSTORABLE_TEXT_RE.test(s);
+}
+
+/** Text that is stored as sent: no NUL characters and no unpaired surrogates (other types are IsString's to reject). */
+export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isStorableText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (v: unknown) => typeof v !== 'string' || isStorableText(v),
+        defaultMessage: (a?: ValidationArguments) => `${a?.property} must not contain NUL characters or unpaired surrogates`,
+      },
+    });
+}
+
+/**
+ * String length in code points, as Postgres' length() and char_length() count it (the CHECKs on
+ * text columns). class-validator's Length counts an emoji with its variation selector (❤️) as
+ * one character, so a title it accepts could break the column's CHECK.
+ */
+export function TextLength(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+  const length = (v: string): number => [...v].length;
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'textLength',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [min, max],
+      options,
+      validator: {
+        validate: (v: unknown) => typeof v === 'string' && length(v) >= min && length(v) <= max,
+        defaultMessage: (a?: ValidationArguments) =>
+          min === 0 || (typeof a?.value === 'string' && length(a.value) > max)
+            ? `${a?.property} must be shorter than or equal to ${max} characters`
+            : `${a?.property} must be longer than or equal to ${min} characters`,
       },
     });
 }

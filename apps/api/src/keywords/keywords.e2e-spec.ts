@@ -168,6 +168,20 @@ describe('keywords', () => {
     expect(add.status).toBe(409);
   });
 
+  it('refuses a body that is not JSON with 415 and a __proto__ key in a bulk item as an unknown field', async () => {
+    const unit = await freshUnit();
+    const [id] = await createKeywords(api, t, unit.id, 1);
+    const plain = await api.http.patch(`/v1/keywords/${id}`).set(t.auth).set('Content-Type', 'text/plain').send('bid=9');
+    expect(plain.status).toBe(415);
+    const sneaky = await api.http
+      .patch('/v1/keywords')
+      .set(t.auth)
+      .set('Content-Type', 'application/json')
+      .send(`{"items":[{"id":"${id}","__proto__":{"bid":5}}]}`);
+    expect(sneaky.body.results[0]).toMatchObject({ ok: false, errors: [{ path: 'items[0].__proto__', message: 'unknown field __proto__' }] });
+    expect(await dbRow(api, 'keywords', id)).toMatchObject({ bid_fen: 150, version: 1 });
+  });
+
   it("answers 404 for another advertiser's keyword and unit on every verb, and changes nothing", async () => {
     const unit = await freshUnit();
     const [id] = await createKeywords(api, t, unit.id, 1);

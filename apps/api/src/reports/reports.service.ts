@@ -7,6 +7,7 @@ import {
   type ReportSortField,
   type ReportSums,
   DEFAULT_LIMIT,
+  isoInZone,
   ValidationFailedError,
 } from '@kuaiche/domain';
 import type { ReportKey, ReportMetrics, ReportQueryDto, ReportResponse, ReportRowResponse } from './dto/report.dto';
@@ -30,27 +31,6 @@ export function metrics(s: ReportSums): ReportMetrics {
     cvr: ratio(s.orders, s.clicks),
     roi: ratio(s.gmvFen, s.costFen),
   };
-}
-
-/** An hour as ISO 8601 with the advertiser's offset, e.g. 2026-06-18T20:00:00+08:00. */
-export function isoInZone(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
-  const get = (t: string) => parts.find((p) => p.type === t)!.value;
-  const local = Date.UTC(+get('year'), +get('month') - 1, +get('day'), +get('hour'), +get('minute'), +get('second'));
-  const offsetMin = Math.round((local - instant.getTime()) / 60_000);
-  const sign = offsetMin < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMin);
-  const off = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}${off}`;
 }
 
 function encodeOffset(n: number): string {

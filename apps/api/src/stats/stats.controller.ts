@@ -1,17 +1,69 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Advertiser } from '@kuaiche/domain';
+import { Transform } from 'class-transformer';
+import { IsBoolean } from 'class-validator';
+import type { Request } from 'express';
+import { WithoutIdempotencyKey } from '../common/idempotency.interceptor';
+import { ProblemException } from '../common/problem';
+import { IsOptionalDefined } from '../common/validators';
 import { CurrentAdvertiser } from '../common/auth';
 import { AtomicQueryDto, BulkResultResponse } from '../common/bulk';
 import { uuidPipe } from '../common/uuid';
 import { HourlyStatsBodyDto, SpendQueryDto, SpendResponse } from './dto/stat-row.dto';
+import { StatsImportService } from './stats-import.service';
 import { StatsService } from './stats.service';
+
+export class ImportQueryDto {
+  @ApiPropertyOptional({ description: 'true: apply the good lines and report the bad ones; default: all or nothing' })
+  @IsOptionalDefined()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'partial must be true or false' })
+  partial?: boolean;
+}
+
+export class ImportLineErrorResponse {
+  @ApiProperty() line!: number;
+  @ApiProperty({ nullable: true, type: String }) column!: string | null;
+  @ApiProperty() message!: string;
+}
+
+export class ImportResultResponse {
+  @ApiProperty() applied!: boolean;
+  @ApiProperty() linesRead!: number;
+  @ApiProperty() rowsApplied!: number;
+  @ApiProperty() linesRejected!: number;
+  @ApiProperty({ type: [ImportLineErrorResponse] }) errors!: ImportLineErrorResponse[];
+  @ApiProperty() errorsTruncated!: boolean;
+}
 
 @ApiTags('stats')
 @ApiBearerAuth()
 @Controller('v1')
 export class StatsController {
-  constructor(private readonly stats: StatsService) {}
+  constructor(
+    private readonly stats: StatsService,
+    private readonly importer: StatsImportService,
+  ) {}
+
+  @Post('stats/import')
+  @HttpCode(200)
+  @WithoutIdempotencyKey()
+  @ApiConsumes('text/csv')
+  @ApiBody({ schema: { type: 'string', description: 'a Kuaiche hourly keyword report export: Chinese or English headers, UTF-8 (BOM optional) or GB18030' } })
+  @ApiOkResponse({ type: ImportResultResponse, description: 'all lines applied, or with ?partial=true the good ones; an all-or-nothing file with bad lines is a 400 listing them' })
+  async import(@CurrentAdvertiser() a: Advertiser, @Req() req: Request, @Query() q: ImportQueryDto): Promise<ImportResultResponse> {
+    const result = await this.importer.import(a, req, req.headers['content-type'], q.partial ?? false, Date.now());
+    if (!result.applied) {
+      throw new ProblemException(
+        400,
+        'Validation failed',
+        `${result.linesRejected} of ${result.linesRead} lines rejected; nothing was applied (send ?partial=true to apply the good lines)`,
+        result.errors.map((e) => ({ path: `line ${e.line}${e.column ? `, ${e.column}` : ''}`, message: e.message, line: e.line, column: e.column })),
+      );
+    }
+    return result;
+  }
 
   @Post('stats/hourly')
   @HttpCode(200)

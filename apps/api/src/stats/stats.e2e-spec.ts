@@ -91,7 +91,7 @@ describe('hourly stats and reports', () => {
     let cursor: string | null = null;
     let totals;
     do {
-      const res = await api.http.get(`/v1/reports?${query}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`).set(t.auth);
+      const res: { status: number; body: any } = await api.http.get(`/v1/reports?${query}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`).set(t.auth);
       expect(res.status).toBe(200);
       items.push(...res.body.items);
       totals = res.body.totals;

@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { type Advertiser, type Clock, CLOCKS } from '@kuaiche/domain';
 import { Transform } from 'class-transformer';
-import { IsIn, IsString, Length } from 'class-validator';
-import { IsOptionalDefined, IsTimeZone, trim } from '../../common/validators';
+import { IsIn, IsString } from 'class-validator';
+import { IsOptionalDefined, IsStorableText, IsTimeZone, TextLength, trim } from '../../common/validators';
 
 export class CreateAdvertiserDto {
   @ApiProperty({ minLength: 1, maxLength: 100, example: '某某旗舰店' })
   @Transform(trim)
   @IsString()
-  @Length(1, 100)
+  @IsStorableText()
+  @TextLength(1, 100)
   name!: string;
 
   @ApiPropertyOptional({ default: 'Asia/Shanghai', description: 'IANA zone that defines the budget day' })

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { type Creative, CREATIVE_STATUSES, type CreativeStatus, LIMITS } from '@kuaiche/domain';
 import { Transform } from 'class-transformer';
-import { IsIn, IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import { IsIn, IsString, IsUrl } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
-import { IsOptionalDefined, trim } from '../../common/validators';
+import { IsOptionalDefined, IsStorableText, TextLength, trim } from '../../common/validators';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
@@ -11,12 +11,14 @@ export class CreateCreativeDto {
   @ApiProperty({ minLength: 1, maxLength: LIMITS.titleChars, description: 'ad title (文案), at most 30 characters' })
   @Transform(trim)
   @IsString()
-  @Length(1, LIMITS.titleChars)
+  @IsStorableText()
+  @TextLength(1, LIMITS.titleChars)
   title!: string;
 
   @ApiProperty({ description: 'main image (主图) URL, http(s); at least 800x800 px by the platform rules' })
   @IsString()
-  @MaxLength(2048)
+  @IsStorableText()
+  @TextLength(0, 2048)
   @IsUrl(URL_OPTIONS, { message: 'imageUrl must be an http(s) URL' })
   imageUrl!: string;
 
@@ -31,13 +33,15 @@ export class UpdateCreativeDto {
   @IsOptionalDefined()
   @Transform(trim)
   @IsString()
-  @Length(1, LIMITS.titleChars)
+  @IsStorableText()
+  @TextLength(1, LIMITS.titleChars)
   title?: string;
 
   @ApiPropertyOptional()
   @IsOptionalDefined()
   @IsString()
-  @MaxLength(2048)
+  @IsStorableText()
+  @TextLength(0, 2048)
   @IsUrl(URL_OPTIONS, { message: 'imageUrl must be an http(s) URL' })
   imageUrl?: string;
 

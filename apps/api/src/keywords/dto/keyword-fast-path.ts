@@ -1,4 +1,5 @@
 import { hasAtMostTwoDecimals, isUuid, KEYWORD_STATUSES, MATCH_TYPES } from '@kuaiche/domain';
+import { isStorableText } from '../../common/validators';
 import type { BulkUpdateKeywordItemDto, CreateKeywordItemWithUnitDto } from './keyword.dto';
 
 /**
@@ -43,7 +44,7 @@ export function fastCreateItem(raw: unknown, withUnit: boolean): CreateKeywordIt
   if (withUnit ? !isUuid(raw.unitId) : 'unitId' in raw) return undefined;
   if (typeof raw.text !== 'string') return undefined;
   const text = raw.text.trim();
-  if (text.length < 1 || text.length > 60) return undefined;
+  if (text.length < 1 || text.length > 60 || !isStorableText(text)) return undefined;
   if (!(typeof raw.matchType === 'string' && MATCH.has(raw.matchType))) return undefined;
   if (!money(raw.bid, 0.3, 999.99)) return undefined;
   if ('status' in raw && !(typeof raw.status === 'string' && CREATE_STATUSES.has(raw.status))) return undefined;

@@ -1,15 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { fenToCny, fenToCnyOrNull, type Keyword, KEYWORD_STATUSES, type KeywordStatus, MATCH_TYPES, type MatchType } from '@kuaiche/domain';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, IsUUID, Max, Min, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
-import { IsOptionalDefined, Money, trim } from '../../common/validators';
+import { IsOptionalDefined, IsStorableText, Money, TextLength, trim } from '../../common/validators';
 
 export class CreateKeywordItemDto {
   @ApiProperty({ minLength: 1, maxLength: 60, description: 'trimmed; unique per unit with matchType' })
   @Transform(trim)
   @IsString()
-  @Length(1, 60)
+  @IsStorableText()
+  @TextLength(1, 60)
   text!: string;
 
   @ApiProperty({ enum: MATCH_TYPES })

@@ -1,15 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { NEGATIVE_MATCH_TYPES, type NegativeKeyword, type NegativeMatchType } from '@kuaiche/domain';
 import { Transform } from 'class-transformer';
-import { IsIn, IsString, Length } from 'class-validator';
+import { IsIn, IsString } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
-import { trim } from '../../common/validators';
+import { IsStorableText, TextLength, trim } from '../../common/validators';
 
 export class CreateNegativeKeywordDto {
   @ApiProperty({ minLength: 1, maxLength: 60 })
   @Transform(trim)
   @IsString()
-  @Length(1, 60)
+  @IsStorableText()
+  @TextLength(1, 60)
   text!: string;
 
   @ApiProperty({ enum: NEGATIVE_MATCH_TYPES, description: 'exact: exclude this query; phrase: exclude queries containing it' })

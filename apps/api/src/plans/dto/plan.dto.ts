@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { BID_STRATEGIES, type BidStrategy, fenToCny, type Plan, PLAN_STATUSES, PLAN_TYPES, type PlanStatus, type PlanType, PROMO_PHASES, type PromoPhaseName } from '@kuaiche/domain';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsString, Length, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsString, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
-import { IsCalendarDate, IsFinitePositive, IsOptionalDefined, IsSchedule, Money, trim } from '../../common/validators';
+import { IsCalendarDate, IsFinitePositive, IsOptionalDefined, IsSchedule, IsStorableText, Money, TextLength, trim } from '../../common/validators';
 
 const MAX_BUDGET = 99_999_999.99;
 
@@ -29,6 +29,8 @@ export class PromoDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(3)
+  // ValidateNested alone lets an array stand for a phase ([[]] would reach the service).
+  @IsObject({ each: true, message: 'each phase must be an object' })
   @ValidateNested({ each: true })
   @Type(() => PromoPhaseDto)
   phases!: PromoPhaseDto[];
@@ -41,7 +43,8 @@ export class CreatePlanDto {
   @ApiProperty({ minLength: 1, maxLength: 100 })
   @Transform(trim)
   @IsString()
-  @Length(1, 100)
+  @IsStorableText()
+  @TextLength(1, 100)
   name!: string;
 
   @ApiProperty({ enum: PLAN_TYPES })
@@ -56,7 +59,7 @@ export class CreatePlanDto {
   @Money(100, MAX_BUDGET, 'CNY per budget day, at least 100 (platform minimum)')
   dailyBudget!: number;
 
-  @ApiProperty({ description: 'ROI target (GMV / spend), above 0', example: 3 })
+  @ApiProperty({ description: 'ROI target (GMV / spend), 0.0001 to 1000', minimum: 0.0001, maximum: 1000, example: 3 })
   @IsFinitePositive()
   targetRoi!: number;
 
@@ -89,7 +92,8 @@ export class UpdatePlanDto {
   @IsOptionalDefined()
   @Transform(trim)
   @IsString()
-  @Length(1, 100)
+  @IsStorableText()
+  @TextLength(1, 100)
   name?: string;
 
   @ApiPropertyOptional({ enum: ['active', 'paused'], description: 'archive with DELETE' })

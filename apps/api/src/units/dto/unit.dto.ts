@@ -1,21 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { fenToCny, type Unit, UNIT_STATUSES, type UnitStatus } from '@kuaiche/domain';
 import { Transform } from 'class-transformer';
-import { IsIn, IsString, Length } from 'class-validator';
+import { IsIn, IsString } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
-import { IsOptionalDefined, Money, trim } from '../../common/validators';
+import { IsOptionalDefined, IsStorableText, Money, TextLength, trim } from '../../common/validators';
 
 export class CreateUnitDto {
   @ApiProperty({ minLength: 1, maxLength: 100 })
   @Transform(trim)
   @IsString()
-  @Length(1, 100)
+  @IsStorableText()
+  @TextLength(1, 100)
   name!: string;
 
   @ApiProperty({ description: 'JD SKU id', example: '100012043978' })
   @Transform(trim)
   @IsString()
-  @Length(1, 64)
+  @IsStorableText()
+  @TextLength(1, 64)
   skuId!: string;
 
   @Money(0.01, 9_999_999.99, "the SKU's selling price, CNY (prior for order value)")
@@ -32,14 +34,16 @@ export class UpdateUnitDto {
   @IsOptionalDefined()
   @Transform(trim)
   @IsString()
-  @Length(1, 100)
+  @IsStorableText()
+  @TextLength(1, 100)
   name?: string;
 
   @ApiPropertyOptional()
   @IsOptionalDefined()
   @Transform(trim)
   @IsString()
-  @Length(1, 64)
+  @IsStorableText()
+  @TextLength(1, 64)
   skuId?: string;
 
   @Money(0.01, 9_999_999.99, 'CNY', true)
