@@ -4,7 +4,7 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { requireJsonBodies } from './common/content-type.middleware';
+import { rejectPrototypeKeys, requireJsonBodies } from './common/content-type.middleware';
 import { createValidationPipe } from './common/validation';
 
 /** Builds the HTTP app exactly as production runs it; tests call this too. */
@@ -14,6 +14,7 @@ export async function createApiApp(): Promise<INestApplication> {
   // Bulk requests carry up to 50,000 rows; 20 MB is the contract's ceiling.
   app.use(requireJsonBodies);
   app.useBodyParser('json', { limit: '20mb', strict: true });
+  app.use(rejectPrototypeKeys);
   app.set('x-powered-by', false);
   app.set('query parser', 'simple');
   app.useGlobalPipes(createValidationPipe());

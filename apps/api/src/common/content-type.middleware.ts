@@ -32,3 +32,47 @@ export function requireJsonBodies(req: Request, res: Response, next: NextFunctio
       }),
     );
 }
+
+const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The path of the first `__proto__` / `constructor` / `prototype` key, if any. */
+function findProtoKey(v: unknown, path: string, depth = 0): string | undefined {
+  if (v === null || typeof v !== 'object' || depth > 32) return undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const hit = findProtoKey(v[i], `${path}[${i}]`, depth + 1);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  for (const k of Object.keys(v)) {
+    const p = path ? `${path}.${k}` : k;
+    if (PROTO_KEYS.has(k)) return p;
+    const hit = findProtoKey((v as Record<string, unknown>)[k], p, depth + 1);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/**
+ * Rejects JSON bodies carrying `__proto__`-like keys before anything copies them: copied onto
+ * an object such a key replaces its prototype and can smuggle values past validation, and
+ * silently dropping it would break the rule that unknown fields are rejected.
+ */
+export function rejectPrototypeKeys(req: Request, res: Response, next: NextFunction): void {
+  const path = findProtoKey(req.body, '');
+  if (!path) return next();
+  res
+    .status(400)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(
+      JSON.stringify({
+        type: problemType(400),
+        title: 'Validation failed',
+        status: 400,
+        detail: `1 invalid field: ${path}`,
+        instance: req.originalUrl.split('?')[0],
+        errors: [{ path, message: `unknown field ${path.split('.').pop()}` }],
+      }),
+    );
+}

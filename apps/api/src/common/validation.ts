@@ -49,6 +49,9 @@ export function validateItem<T extends object>(cls: ClassConstructor<T>, plain: 
   }
   // JSON.parse makes "__proto__" an own key; copied onto an instance it would become its
   // prototype and smuggle values past the whitelist.
+  // The body pipe's copy of a bulk body may already have turned such a key into the item's
+  // prototype: an item whose prototype is not Object's came from one.
+  if (Object.getPrototypeOf(plain) !== Object.prototype) return { errors: [{ path: `${prefix}.__proto__`, message: 'unknown field __proto__' }] };
   const forbidden = Object.keys(plain).filter((k) => k === '__proto__' || k === 'constructor' || k === 'prototype');
   if (forbidden.length) return { errors: forbidden.map((k) => ({ path: `${prefix}.${k}`, message: `unknown field ${k}` })) };
   const value = plainToInstance(cls, plain, { enableImplicitConversion: false });

@@ -241,6 +241,13 @@ describe('hourly stats and reports', () => {
     ]);
     expect(results.map((r) => r.ok)).toEqual([true, false, false, false, false, false, false, false]);
     expect(results.slice(1).map((r) => r.errors![0].path)).toEqual(['rows[1].impressions', 'rows[2].clicks', 'rows[3].cost', 'rows[4].hour', 'rows[5].ctr', 'rows[6].hour', 'rows[7]']);
+    const proto = await api.http
+      .post('/v1/stats/hourly')
+      .set(acc.tenant.auth)
+      .set('Content-Type', 'application/json')
+      .send(`{"rows":[{"__proto__":${JSON.stringify({ ...base, hour: '2026-09-04T11:00:00+08:00' })}}]}`);
+    expect(proto.status).toBe(400);
+    expect(proto.body.errors).toEqual([{ path: 'rows[0].__proto__', message: 'unknown field __proto__' }]);
     const atomic = await api.http.post('/v1/stats/hourly?atomic=true').set(acc.tenant.auth).send({ rows: [{ ...base, hour: '2026-09-04T10:00:00+08:00' }, { ...base, clicks: 99 }] });
     expect(atomic.status).toBe(400);
     const r = await api.http.get('/v1/reports?level=plan&granularity=total&from=2026-09-04&to=2026-09-04').set(acc.tenant.auth);

@@ -55,6 +55,8 @@ function money(v: unknown): boolean {
  */
 export function parseStatRow(raw: unknown, at: string, latestHourMs?: number): { value?: ParsedStatRow; errors: FieldError[] } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { errors: [{ path: at, message: 'must be an object' }] };
+  // A "__proto__" key in the JSON can arrive as the row's prototype; its values must not count.
+  if (Object.getPrototypeOf(raw) !== Object.prototype) return { errors: [{ path: `${at}.__proto__`, message: 'unknown field __proto__' }] };
   const r = raw as Record<string, unknown>;
   const errors: FieldError[] = [];
   for (const k of Object.keys(r)) if (!KEYS.has(k)) errors.push({ path: `${at}.${k}`, message: `unknown field ${k}` });
