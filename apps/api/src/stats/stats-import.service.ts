@@ -46,13 +46,12 @@ class RejectedImport extends Error {
  * Picks the decoder: the charset parameter when given, else UTF-8 if the first bytes are valid
  * UTF-8 (with or without BOM), else GB18030, which the platform's exports often are.
  */
-function detectEncoding(first: Buffer, declared?: string): string {
+export function detectEncoding(first: Buffer, declared?: string): string {
   if (declared) return declared;
   if (first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) return 'utf8';
-  // A multi-byte character may be cut at the end of the sample: ignore the last 3 bytes.
-  const sample = first.subarray(0, Math.max(0, first.length - 3));
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(sample);
+    // stream: a multi-byte character cut at the end of the chunk is incomplete, not invalid.
+    new TextDecoder('utf-8', { fatal: true }).decode(first, { stream: true });
     return 'utf8';
   } catch {
     return 'gb18030';
@@ -119,9 +118,14 @@ export class StatsImportService {
         const text = decoder.write(chunk);
         if (parser.destroyed) return;
         if (text && !parser.write(text)) {
-          await new Promise((r) => {
-            parser.once('drain', r);
-            parser.once('close', r);
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              parser.off('drain', done);
+              parser.off('close', done);
+              resolve();
+            };
+            parser.once('drain', done);
+            parser.once('close', done);
           });
         }
       }
