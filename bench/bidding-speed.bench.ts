@@ -41,7 +41,7 @@ function hotPath(): void {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const rate = (n * reps) / s;
   console.log(`hot path (decideColumnar): ${n.toLocaleString('en-US')} keywords x ${reps} passes in ${s.toFixed(2)} s = ${Math.round(rate).toLocaleString('en-US')} decisions/s (${(changed / reps).toFixed(0)} changed per pass)`);
-  console.log(`${rate > 1_000_000 ? 'PASS' : 'MISS'}  > 1,000,000 decisions/s on one core (hot path)`);
+  console.log(`${rate > 1_000_000 ? 'PASS' : 'MISS'}  > 1,000,000 decisions/s on one core (hot-path kernel, not yet used by optimizePlan)`);
 }
 
 function fullPath(): void {
@@ -78,6 +78,9 @@ function fullPath(): void {
   for (let r = 0; r < 3; r++) for (const i of inputs) n += optimizePlan(i).decisions.length;
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(`full path (optimizePlan, rows -> explained decisions): ${plans} plans x ${perPlan} keywords, ${(rowCount / (plans * perPlan)).toFixed(0)} hourly rows each, x3 = ${n.toLocaleString('en-US')} decisions in ${s.toFixed(2)} s = ${Math.round(n / s).toLocaleString('en-US')} decisions/s`);
+  // The worker calls optimizePlan; decideColumnar is a separate implementation of the same
+  // formulas that optimizePlan does not use yet, so the goal is judged on both, honestly.
+  console.log(`${n / s > 1_000_000 ? 'PASS' : 'MISS'}  > 1,000,000 decisions/s on one core (optimizePlan, the path the worker runs)`);
 }
 
 console.log(machineLine());

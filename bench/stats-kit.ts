@@ -71,7 +71,10 @@ export interface RunningApi {
   app: INestApplication;
   base: string;
   adminToken: string;
+  /** DATABASE_URL as configured, for the bench's own connections and psql. */
   databaseUrl: string;
+  /** The application_name of the in-process API's pool connections, and only theirs. */
+  apiAppName: string;
   poolSize: number;
 }
 
@@ -81,13 +84,51 @@ export async function startApi(): Promise<RunningApi> {
   process.env.ADMIN_TOKEN ||= `bench-admin-${randomBytes(16).toString('hex')}`;
   process.env.LOG_LEVEL = 'silent';
   const adminToken = process.env.ADMIN_TOKEN;
+  const { loadEnv, resetEnvCache } = await import('@kuaiche/domain');
+  const databaseUrl = loadEnv().DATABASE_URL;
+  // Other engineers' APIs and tests share this server under the app's application_name; a
+  // name of our own (pg lets the URL's application_name win over the pool's) lets the bench
+  // wait for, or cancel, exactly the statements of the API it started.
+  const apiAppName = `kuaiche-pilot-bench-api-${process.pid}`;
+  const url = new URL(databaseUrl);
+  url.searchParams.set('application_name', apiAppName);
+  process.env.DATABASE_URL = url.toString();
+  resetEnvCache();
   const { env } = await import('@kuaiche/domain');
   const { createApiApp } = await import('../apps/api/src/bootstrap');
   const config = env();
   const app = await createApiApp();
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  return { app, base, adminToken, databaseUrl: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE };
+  return { app, base, adminToken, databaseUrl, apiAppName, poolSize: config.DB_POOL_SIZE };
+}
+
+/** Number of statements the in-process API has running right now. */
+export async function apiActiveStatements(admin: Client, apiAppName: string): Promise<number> {
+  const r = await admin.query<{ n: string }>(
+    `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND state <> 'idle' AND pid <> pg_backend_pid()`,
+    [apiAppName],
+  );
+  return Number(r.rows[0].n);
+}
+
+/** Cancels whatever the in-process API is running (a request over its time budget). */
+export async function cancelApiStatements(admin: Client, apiAppName: string): Promise<number> {
+  const r = await admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND pg_cancel_backend(pid)`,
+    [apiAppName],
+  );
+  return r.rows.length;
+}
+
+/** Waits (up to a minute) until the in-process API has no statement or transaction open. */
+export async function settleApi(admin: Client, apiAppName: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  // Three quiet polls in a row: a request between two statements shows as idle for a moment.
+  for (let quiet = 0; quiet < 3 && Date.now() < deadline; ) {
+    quiet = (await apiActiveStatements(admin, apiAppName)) === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Machine and software, printed first so the figures are never read without them. */

@@ -38,7 +38,7 @@ export const DEFAULT_CONFIG: Readonly<BiddingConfig> = Object.freeze({
   roiMaxStep: 0.3,
   budgetGain: 0.5,
   budgetMaxStep: 0.4,
-  budgetSafety: 0.97,
+  budgetSafety: 0.93,
   pacingLookbackHours: 2,
   minRoiEvidenceClicks: 30,
   coldStartClicks: 5,

@@ -10,18 +10,18 @@ function ctx(hourOfDay: number, hourCostFen: number[], p: PlanInput = plan): Pac
 }
 
 describe('hourTargetFen: remaining budget over remaining traffic', () => {
-  it('midnight, flat curve: floor(97,000 / 24)', () => {
+  it('midnight, flat curve: floor(93,000 / 24)', () => {
     const t = hourTargetFen(ctx(0, new Array(48).fill(0)), 1000 * 24);
-    expect(t.targetFen).toBe(Math.floor(97_000 / 24));
+    expect(t.targetFen).toBe(Math.floor(93_000 / 24));
     expect(t.dayBudgetFen).toBe(100_000);
   });
 
-  it('noon after spending 60,000: (97,000 - 60,000) / 12', () => {
+  it('noon after spending 60,000: (93,000 - 60,000) / 12', () => {
     const costs = new Array(48).fill(0);
     for (let h = 0; h < 12; h++) costs[36 + h] = 5_000;
     const t = hourTargetFen(ctx(12, costs), 1000 * 24 + 12);
     expect(t.spentBeforeFen).toBe(60_000);
-    expect(t.targetFen).toBe(Math.floor(37_000 / 12));
+    expect(t.targetFen).toBe(Math.floor(33_000 / 12));
   });
 
   it('budget spent: target 0', () => {
@@ -33,7 +33,7 @@ describe('hourTargetFen: remaining budget over remaining traffic', () => {
   it('hours the schedule does not serve get no share', () => {
     const schedule = Array.from({ length: 7 }, () => Array.from({ length: 24 }, (_, h) => (h < 12 ? 0 : 1)));
     const t = hourTargetFen(ctx(12, new Array(48).fill(0), { ...plan, schedule }), 1000 * 24 + 12);
-    expect(t.targetFen).toBe(Math.floor(97_000 / 12));
+    expect(t.targetFen).toBe(Math.floor(93_000 / 12));
   });
 });
 
