@@ -8,6 +8,7 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'crypto';
+import { request as httpRequest } from 'http';
 import type { AddressInfo } from 'net';
 import { cpus, totalmem } from 'os';
 import type { Client } from 'pg';
@@ -55,16 +56,32 @@ export async function http<T>(base: string, method: string, path: string, token:
   return { status: res.status, text, json: JSON.parse(text) as T };
 }
 
-/** POSTs an already serialized body, so the caller can keep serialization out of its timing. */
-export async function postRaw(base: string, path: string, token: string, body: Buffer): Promise<string> {
-  const res = await fetch(base + path, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body,
+/**
+ * POSTs an already serialized body, so the caller can keep serialization out of its timing.
+ * A fresh connection each time (node:http, no agent): the bench pauses between passes longer
+ * than the server's 5 s keep-alive, and a pooled socket the server has just closed makes a
+ * 7 MB POST fail with "fetch failed". One TCP handshake on loopback is noise next to a
+ * 50,000-row request.
+ */
+export function postRaw(base: string, path: string, token: string, body: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      base + path,
+      { method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) reject(new Error(`POST ${path} answered ${res.statusCode}: ${text.slice(0, 500)}`));
+          else resolve(text);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 500)}`);
-  return text;
 }
 
 export interface RunningApi {
@@ -114,11 +131,14 @@ export async function apiActiveStatements(admin: Client, apiAppName: string): Pr
 
 /** Cancels whatever the in-process API is running (a request over its time budget). */
 export async function cancelApiStatements(admin: Client, apiAppName: string): Promise<number> {
-  const r = await admin.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND pg_cancel_backend(pid)`,
+  // pg_cancel_backend sits in the select list, never in WHERE: the planner may evaluate a WHERE
+  // function before the application_name filter, which would cancel every backend on the server.
+  const r = await admin.query<{ pid: number; cancelled: boolean }>(
+    `SELECT pid, pg_cancel_backend(pid) AS cancelled FROM pg_stat_activity
+     WHERE application_name = $1 AND state = 'active' AND pid <> pg_backend_pid()`,
     [apiAppName],
   );
-  return r.rows.length;
+  return r.rows.filter((x) => x.cancelled).length;
 }
 
 /** Waits (up to a minute) until the in-process API has no statement or transaction open. */
