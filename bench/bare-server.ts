@@ -8,6 +8,8 @@ import { createHash } from 'crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import { Pool, type PoolClient } from 'pg';
+// The response mapping is a plain function; sharing it keeps the two bodies identical by construction.
+import { toKeywordResponse } from '../apps/api/src/keywords/dto/keyword.dto';
 import {
   type Advertiser,
   AdvertisersRepository,
@@ -17,11 +19,9 @@ import {
   DEFAULT_LIMIT,
   type FieldError,
   fenToCny,
-  fenToCnyOrNull,
   hasAtMostTwoDecimals,
   isUuid,
   KEYWORD_STATUSES,
-  type Keyword,
   type KeywordChange,
   type KeywordStatus,
   KeywordsRepository,
@@ -94,25 +94,6 @@ function parseItem(raw: unknown, at: string): { value?: UpdateItem; errors: Fiel
     errors.push({ path: `${at}.version`, message: 'version must be an integer of at least 1' });
   }
   return errors.length ? { errors } : { value: o as unknown as UpdateItem, errors };
-}
-
-/** Field for field and in the same order as toKeywordResponse, so the JSON is identical. */
-function toJson(k: Keyword): Record<string, unknown> {
-  return {
-    id: k.id,
-    unitId: k.unitId,
-    planId: k.planId,
-    text: k.text,
-    matchType: k.matchType,
-    bid: fenToCny(k.bidFen),
-    status: k.status,
-    locked: k.locked,
-    suggestedBid: fenToCnyOrNull(k.suggestedBidFen),
-    qualityScore: k.qualityScore,
-    version: k.version,
-    createdAt: k.createdAt.toISOString(),
-    updatedAt: k.updatedAt.toISOString(),
-  };
 }
 
 function bidRangeMessage(minFen: number, maxFen: number): string {
@@ -210,7 +191,7 @@ export async function startBareServer(opts: { databaseUrl: string; poolSize: num
     if (errors.length) throw new HttpError(400, 'request is invalid', errors);
 
     const rows = await keywords.list(advertiser.id, { planId, unitId, status: status as KeywordStatus | undefined, afterId: afterId ?? undefined, limit });
-    send(res, 200, toPage(rows, limit, toJson));
+    send(res, 200, toPage(rows, limit, toKeywordResponse));
   }
 
   /** KeywordsService.updateMany: validate every item, then one transaction with one lock and one UPDATE. */

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { type Advertiser, type Page } from '@kuaiche/domain';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { type Advertiser, LIMITS, type Page } from '@kuaiche/domain';
 import { CurrentAdvertiser } from '../common/auth';
-import { AtomicQueryDto, BulkBodyDto, BulkResultResponse } from '../common/bulk';
+import { AtomicQueryDto, BulkBodyDto, BulkItems, BulkResultResponse } from '../common/bulk';
 import { IfMatch } from '../common/if-match';
 import { uuidPipe } from '../common/uuid';
 import { KeywordPageResponse, KeywordResponse, ListKeywordsQueryDto, UpdateKeywordDto } from './dto/keyword.dto';
@@ -15,24 +15,26 @@ export class KeywordsController {
   constructor(private readonly keywords: KeywordsService) {}
 
   @Post('units/:unitId/keywords')
+  @ApiBody({ type: BulkBodyDto })
   @HttpCode(200)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: BulkResultResponse, description: 'items: CreateKeywordItemDto[] (up to 10,000); one result per item, in order' })
   createInUnit(
     @CurrentAdvertiser() a: Advertiser,
     @Param('unitId', uuidPipe) unitId: string,
-    @Body() body: BulkBodyDto,
+    @BulkItems({ key: 'items', max: LIMITS.bulkItems }) items: unknown[],
     @Query() q: AtomicQueryDto,
   ): Promise<BulkResultResponse> {
-    return this.keywords.createMany(a.id, body.items, { unitId, atomic: q.atomic ?? false });
+    return this.keywords.createMany(a.id, items, { unitId, atomic: q.atomic ?? false });
   }
 
   @Post('keywords')
+  @ApiBody({ type: BulkBodyDto })
   @HttpCode(200)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: BulkResultResponse, description: 'items: CreateKeywordItemWithUnitDto[] across units (up to 10,000)' })
-  create(@CurrentAdvertiser() a: Advertiser, @Body() body: BulkBodyDto, @Query() q: AtomicQueryDto): Promise<BulkResultResponse> {
-    return this.keywords.createMany(a.id, body.items, { atomic: q.atomic ?? false });
+  create(@CurrentAdvertiser() a: Advertiser, @BulkItems({ key: 'items', max: LIMITS.bulkItems }) items: unknown[], @Query() q: AtomicQueryDto): Promise<BulkResultResponse> {
+    return this.keywords.createMany(a.id, items, { atomic: q.atomic ?? false });
   }
 
   @Get('keywords')
@@ -48,9 +50,10 @@ export class KeywordsController {
   }
 
   @Patch('keywords')
+  @ApiBody({ type: BulkBodyDto })
   @ApiOkResponse({ type: BulkResultResponse, description: 'items: BulkUpdateKeywordItemDto[] (up to 10,000)' })
-  updateMany(@CurrentAdvertiser() a: Advertiser, @Body() body: BulkBodyDto, @Query() q: AtomicQueryDto): Promise<BulkResultResponse> {
-    return this.keywords.updateMany(a.id, body.items, q.atomic ?? false);
+  updateMany(@CurrentAdvertiser() a: Advertiser, @BulkItems({ key: 'items', max: LIMITS.bulkItems }) items: unknown[], @Query() q: AtomicQueryDto): Promise<BulkResultResponse> {
+    return this.keywords.updateMany(a.id, items, q.atomic ?? false);
   }
 
   @Patch('keywords/:id')

@@ -71,8 +71,9 @@ export class PlansService {
           maxBidFen: dto.maxBid === undefined ? current.maxBidFen : cnyToFen(dto.maxBid),
           schedule: dto.schedule === undefined ? current.schedule : dto.schedule,
         };
-        next.promo = dto.promo === undefined ? current.promo : this.check(next, dto.promo);
-        if (dto.promo === undefined) this.check(next, undefined);
+        // Cross-field rules run on every PATCH; an absent promo keeps the stored calendar.
+        const promo = this.check(next, dto.promo);
+        next.promo = dto.promo === undefined ? current.promo : promo;
         const updated = await this.plans.update(advertiserId, next, current.version, tx);
         if (!updated) throw new PreconditionFailedError('plan changed while this request ran; reload and retry');
         return toPlanResponse(updated);

@@ -168,7 +168,9 @@ export class StatsImportService {
     for (const k of keywords) {
       byFull.set(`${k.planName}\u0000${k.unitName}\u0000${k.text}\u0000${k.matchType}`, k);
       const key = `${k.planName}\u0000${k.unitName}\u0000${k.text}`;
-      byText.set(key, [...(byText.get(key) ?? []), k]);
+      const same = byText.get(key);
+      if (same) same.push(k);
+      else byText.set(key, [k]);
     }
     const latest = latestAcceptedHour(advertiser, nowMs);
     const result: ImportResult = { applied: true, linesRead: 0, rowsApplied: 0, linesRejected: 0, errors: [], errorsTruncated: false };

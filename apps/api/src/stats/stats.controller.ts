@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Advertiser } from '@kuaiche/domain';
 import { Transform } from 'class-transformer';
@@ -8,9 +8,9 @@ import { WithoutIdempotencyKey } from '../common/idempotency.interceptor';
 import { ProblemException } from '../common/problem';
 import { IsOptionalDefined } from '../common/validators';
 import { CurrentAdvertiser } from '../common/auth';
-import { AtomicQueryDto, BulkResultResponse } from '../common/bulk';
+import { AtomicQueryDto, BulkItems, BulkResultResponse } from '../common/bulk';
 import { uuidPipe } from '../common/uuid';
-import { HourlyStatsBodyDto, SpendQueryDto, SpendResponse } from './dto/stat-row.dto';
+import { HourlyStatsBodyDto, MAX_STAT_ROWS, SpendQueryDto, SpendResponse } from './dto/stat-row.dto';
 import { StatsImportService } from './stats-import.service';
 import { StatsService } from './stats.service';
 
@@ -66,14 +66,15 @@ export class StatsController {
   }
 
   @Post('stats/hourly')
+  @ApiBody({ type: HourlyStatsBodyDto })
   @HttpCode(200)
   @ApiOkResponse({
     type: BulkResultResponse,
     description: 'up to 50,000 rows keyed by (keyword, creative, hour); re-sending a key replaces the row. One result per row, in order.',
   })
-  ingest(@CurrentAdvertiser() a: Advertiser, @Body() body: HourlyStatsBodyDto, @Query() q: AtomicQueryDto): Promise<BulkResultResponse> {
+  ingest(@CurrentAdvertiser() a: Advertiser, @BulkItems({ key: 'rows', max: MAX_STAT_ROWS }) rows: unknown[], @Query() q: AtomicQueryDto): Promise<BulkResultResponse> {
     // The wall clock only bounds how far ahead a row may be; decisions never read it.
-    return this.stats.ingest(a, body.rows, q.atomic ?? false, Date.now());
+    return this.stats.ingest(a, rows, q.atomic ?? false, Date.now());
   }
 
   @Get('plans/:id/spend')

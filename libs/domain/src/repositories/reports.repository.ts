@@ -49,18 +49,19 @@ const KEYS: Record<ReportLevel, string[]> = {
   creative: ['plan_id', 'unit_id', 'creative_id'],
 };
 
+/** Sort keys over the aggregates, so ORDER BY/LIMIT sit in the grouping query itself. */
 const SORT_SQL: Record<ReportSortField, string> = {
   period: 'period',
-  impressions: 'impressions',
-  clicks: 'clicks',
-  cost: 'cost_fen',
-  orders: 'orders',
-  gmv: 'gmv_fen',
-  ctr: 'clicks::float8 / nullif(impressions, 0)',
-  cpc: 'cost_fen::float8 / nullif(clicks, 0)',
-  cpm: 'cost_fen::float8 * 1000 / nullif(impressions, 0)',
-  cvr: 'orders::float8 / nullif(clicks, 0)',
-  roi: 'gmv_fen::float8 / nullif(cost_fen, 0)',
+  impressions: 'sum(impressions)',
+  clicks: 'sum(clicks)',
+  cost: 'sum(cost_fen)',
+  orders: 'sum(orders)',
+  gmv: 'sum(gmv_fen)',
+  ctr: 'sum(clicks)::float8 / nullif(sum(impressions), 0)',
+  cpc: 'sum(cost_fen)::float8 / nullif(sum(clicks), 0)',
+  cpm: 'sum(cost_fen)::float8 * 1000 / nullif(sum(impressions), 0)',
+  cvr: 'sum(orders)::float8 / nullif(sum(clicks), 0)',
+  roi: 'sum(gmv_fen)::float8 / nullif(sum(cost_fen), 0)',
 };
 
 /**
@@ -106,13 +107,14 @@ export class ReportsRepository {
       .join(', ');
     const dir = q.desc ? 'DESC' : 'ASC';
     const order = [`${SORT_SQL[q.sort]} ${dir} NULLS LAST`, 'period ASC', ...keys.map((k) => `${k} ASC`)].join(', ');
+    // One query level: sorted by period and keys, Postgres can walk the (plan, day) index and
+    // stop after the page instead of aggregating every group first.
     const rows = await this.db.rows<Record<string, unknown>>(
-      `SELECT * FROM (
-         SELECT ${cols}, ${s.period} AS period, sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks,
-                sum(cost_fen)::bigint AS cost_fen, sum(orders)::bigint AS orders, sum(gmv_fen)::bigint AS gmv_fen
-         FROM ${s.from} WHERE ${s.where.join(' AND ')}
-         GROUP BY ${[...keys, 'period'].join(', ')}
-       ) g ORDER BY ${order} LIMIT $${params.push(q.limit)} OFFSET $${params.push(q.offset)}`,
+      `SELECT ${cols}, ${s.period} AS period, sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks,
+              sum(cost_fen)::bigint AS cost_fen, sum(orders)::bigint AS orders, sum(gmv_fen)::bigint AS gmv_fen
+       FROM ${s.from} WHERE ${s.where.join(' AND ')}
+       GROUP BY ${[...keys, 'period'].join(', ')}
+       ORDER BY ${order} LIMIT $${params.push(q.limit)} OFFSET $${params.push(q.offset)}`,
       params,
     );
     return rows.map((r) => ({

@@ -24,10 +24,21 @@ export interface KeywordRef {
   unitId: string;
 }
 
+/** First days of the months from the batch's earliest hour to its latest (one Date each, not one per row). */
 function monthsOf(rows: HourlyStatRow[]): string[] {
-  const months = new Set<string>();
-  for (const r of rows) months.add(`${r.hour.toISOString().slice(0, 7)}-01`);
-  return [...months];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of rows) {
+    const t = r.hour.getTime();
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  const months: string[] = [];
+  const end = new Date(hi);
+  for (let d = new Date(Date.UTC(new Date(lo).getUTCFullYear(), new Date(lo).getUTCMonth(), 1)); d <= end; d.setUTCMonth(d.getUTCMonth() + 1)) {
+    months.push(d.toISOString().slice(0, 10));
+  }
+  return months;
 }
 
 /**
@@ -57,12 +68,6 @@ export class StatsRepository {
                               $10::bigint[], $11::bigint[], $12::bigint[], $13::float8[])
            AS t(plan_id, unit_id, keyword_id, creative_id, hour, impressions, clicks, cost_fen, orders, gmv_fen, avg_position)
        ),
-       old AS (
-         SELECT s.keyword_id, s.creative_id, s.hour, s.impressions, s.clicks, s.cost_fen, s.orders, s.gmv_fen
-         FROM keyword_stats_hourly s
-         JOIN input i ON s.advertiser_id = $1 AND s.keyword_id = i.keyword_id AND s.creative_id = i.creative_id AND s.hour = i.hour
-         WHERE s.hour >= (SELECT min(hour) FROM input) AND s.hour <= (SELECT max(hour) FROM input)
-       ),
        upserted AS (
          INSERT INTO keyword_stats_hourly AS s (advertiser_id, plan_id, unit_id, keyword_id, creative_id, hour, impressions, clicks, cost_fen, orders, gmv_fen, avg_position)
          SELECT $1, plan_id, unit_id, keyword_id, creative_id, hour, impressions, clicks, cost_fen, orders, gmv_fen, avg_position FROM input
@@ -76,7 +81,12 @@ export class StatsRepository {
                 i.impressions - coalesce(o.impressions, 0) AS impressions, i.clicks - coalesce(o.clicks, 0) AS clicks,
                 i.cost_fen - coalesce(o.cost_fen, 0) AS cost_fen, i.orders - coalesce(o.orders, 0) AS orders,
                 i.gmv_fen - coalesce(o.gmv_fen, 0) AS gmv_fen
-         FROM input i LEFT JOIN old o ON o.keyword_id = i.keyword_id AND o.creative_id = i.creative_id AND o.hour = i.hour
+         -- Every part of the statement sees the table as it was before the upsert, so these are
+         -- the rows being replaced. Joined here directly (not through a CTE, whose size the
+         -- planner guesses as one row and may nest-loop over: minutes for a 50,000-row re-send).
+         FROM input i LEFT JOIN keyword_stats_hourly o
+           ON o.advertiser_id = $1 AND o.keyword_id = i.keyword_id AND o.creative_id = i.creative_id AND o.hour = i.hour
+          AND o.hour >= (SELECT min(hour) FROM input) AND o.hour <= (SELECT max(hour) FROM input)
        ),
        daily AS (
          INSERT INTO keyword_stats_daily AS d (advertiser_id, plan_id, unit_id, keyword_id, creative_id, day, impressions, clicks, cost_fen, orders, gmv_fen)

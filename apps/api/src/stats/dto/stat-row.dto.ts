@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { cnyToFen, type FieldError, hasAtMostTwoDecimals, isUuid } from '@kuaiche/domain';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
 
 export const MAX_STAT_ROWS = 50_000;
 const MAX_MONEY = 99_999_999.99;
@@ -21,11 +21,9 @@ export class HourlyStatRowDto {
   @ApiPropertyOptional({ minimum: 1 }) avgPosition?: number;
 }
 
+/** OpenAPI shape of the body; it is read by `@BulkItems({ key: 'rows' })`. */
 export class HourlyStatsBodyDto {
-  @ApiProperty({ type: [HourlyStatRowDto], maxItems: MAX_STAT_ROWS })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_STAT_ROWS, { message: `rows may hold at most ${MAX_STAT_ROWS} entries` })
+  @ApiProperty({ type: [HourlyStatRowDto], minItems: 1, maxItems: MAX_STAT_ROWS })
   rows!: unknown[];
 }
 
