@@ -10,6 +10,9 @@ const lock = join(root, 'package-lock.json');
 const marker = join(root, 'node_modules', '.package-lock.json');
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
 if (stale) {
-  console.error('[deps] installing dependencies (npm ci)');
-  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+  // `npm install`, not `npm ci`: npm 11 writes lock files without the other platforms' optional
+  // packages (@swc/core-*, msgpackr-extract-*) and then `npm ci` refuses its own lock file.
+  // With the lock file present, `npm install` still installs the locked versions.
+  console.error('[deps] installing dependencies (npm install)');
+  execSync('npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 }
