@@ -3,6 +3,7 @@ import { CreatePlansAndUnits1763700000001 } from './1763700000001-create-plans-a
 import { CreateKeywordsNegativesCreatives1763700000002 } from './1763700000002-create-keywords-negatives-creatives';
 import { CreateIdempotencyKeys1763700000003 } from './1763700000003-create-idempotency-keys';
 import { CreateHourlyStats1763700000004 } from './1763700000004-create-hourly-stats';
+import { SplitDailyRollups1763700000005 } from './1763700000005-split-daily-rollups';
 
 /** In order. Listed explicitly so the CLI, the apps and the tests run the same set. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   CreateKeywordsNegativesCreatives1763700000002,
   CreateIdempotencyKeys1763700000003,
   CreateHourlyStats1763700000004,
+  SplitDailyRollups1763700000005,
 ];

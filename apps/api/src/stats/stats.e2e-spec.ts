@@ -176,6 +176,58 @@ describe('hourly stats and reports', () => {
     }
   });
 
+  it('filters by plan, unit, keyword and creative at every level and granularity, rows and totals matching what was sent', async () => {
+    const acc = await makeAccount(api);
+    const rows = makeRows(acc, hoursFrom('2026-07-11T21:00:00+08:00', 6), 5);
+    await send(acc.tenant, rows);
+    const plan = acc.plans[1];
+    const unit = plan.units[0];
+    const keyword = unit.keywords[0]; // even index: some of its rows carry a creative
+    const creative = rows.find((r) => r.keywordId === keyword && r.creativeId)!.creativeId!;
+    const unitOf = (r: SentRow) => acc.plans.flatMap((p) => p.units).find((u) => u.keywords.includes(r.keywordId))!;
+    const filters: [string, (r: SentRow) => boolean][] = [
+      [`planId=${plan.id}`, (r) => plan.units.some((u) => u.keywords.includes(r.keywordId))],
+      [`unitId=${unit.id}`, (r) => unitOf(r).id === unit.id],
+      [`keywordId=${keyword}`, (r) => r.keywordId === keyword],
+      [`creativeId=${creative}`, (r) => r.creativeId === creative],
+      [`creativeId=${creative}&keywordId=${keyword}`, (r) => r.creativeId === creative && r.keywordId === keyword],
+    ];
+    for (const [filter, keep] of filters) {
+      for (const level of LEVELS) {
+        for (const granularity of GRANULARITIES) {
+          const { items, totals } = await allPages(acc.tenant, `level=${level}&granularity=${granularity}&from=2026-07-11&to=2026-07-12&${filter}`);
+          const want = sum(rows.filter((r) => keep(r) && (level !== 'creative' || r.creativeId)));
+          const got = {
+            impressions: items.reduce((s, r) => s + r.impressions, 0),
+            costFen: items.reduce((s, r) => s + Math.round(r.cost * 100), 0),
+            totalsImpressions: totals.impressions,
+            totalsCostFen: Math.round(totals.cost * 100),
+            totalsOrders: totals.orders,
+          };
+          expect({ filter, level, granularity, ...got }).toEqual({
+            filter, level, granularity,
+            impressions: want.impressions, costFen: want.costFen, totalsImpressions: want.impressions, totalsCostFen: want.costFen, totalsOrders: want.orders,
+          });
+        }
+      }
+    }
+  });
+
+  it('replaces facts whose plan-hour rollup is missing (the bulk path falls back to the upsert) and keeps the day rollup exact', async () => {
+    const acc = await makeAccount(api);
+    const keywordId = acc.plans[0].units[0].keywords[1];
+    const hour = '2026-07-20T10:00:00+08:00';
+    await send(acc.tenant, [{ keywordId, hour, impressions: 100, clicks: 10, cost: 5, orders: 1, gmv: 50 }]);
+    // Facts without their plan-hour rollup row: the fast path's COPY meets the primary key.
+    await api.db.query(`DELETE FROM plan_stats_hourly WHERE advertiser_id = $1`, [acc.tenant.id]);
+    const results = await send(acc.tenant, [{ keywordId, hour, impressions: 120, clicks: 12, cost: 7, orders: 2, gmv: 90 }]);
+    expect(results).toEqual([{ index: 0, ok: true }]);
+    const { items } = await allPages(acc.tenant, `level=keyword&granularity=day&from=2026-07-20&to=2026-07-20&keywordId=${keywordId}`);
+    expect(items.map((i) => [i.impressions, i.clicks, i.cost, i.orders, i.gmv])).toEqual([[120, 12, 7, 2, 90]]);
+    const hourly = await allPages(acc.tenant, `level=keyword&granularity=hour&from=2026-07-20&to=2026-07-20&keywordId=${keywordId}`);
+    expect(hourly.items.map((i) => i.impressions)).toEqual([120]);
+  });
+
   it("puts a row at 23:00 Asia/Shanghai in that day, not the UTC day, and prints hours with the advertiser's offset", async () => {
     const acc = await makeAccount(api);
     const kw = acc.plans[0].units[0].keywords[0];

@@ -58,29 +58,37 @@ export class StatsService {
     ]);
     const kw = new Map(keywords.map((k) => [k.id, k]));
     const cr = new Map(creatives.map((c) => [c.id, c.unitId]));
-    const seen = new Map<string, number>();
+    // Keys seen so far, per hour: the keyword id alone (its hash is cached on the string) or
+    // keyword + creative. No composite string per row: 50,000 of them cost more than the SQL.
+    const seenByHour = new Map<number, Map<string, number>>();
     const rows: HourlyStatRow[] = [];
-    parsed.forEach((p, i) => {
-      if (!p) return;
-      const at = paths[i];
+    for (let i = 0; i < parsed.length; i++) {
+      const p = parsed[i];
+      if (!p) continue;
       const k = kw.get(p.keywordId);
       if (!k) {
-        errors[i].push({ path: `${at}.keywordId`, message: 'keyword not found' });
-        return;
+        errors[i].push({ path: `${paths[i]}.keywordId`, message: 'keyword not found' });
+        continue;
       }
       if (p.creativeId && cr.get(p.creativeId) !== k.unitId) {
-        errors[i].push({ path: `${at}.creativeId`, message: cr.has(p.creativeId) ? "creative is not in the keyword's unit" : 'creative not found' });
-        return;
+        errors[i].push({ path: `${paths[i]}.creativeId`, message: cr.has(p.creativeId) ? "creative is not in the keyword's unit" : 'creative not found' });
+        continue;
       }
-      const key = `${p.keywordId}|${p.creativeId ?? ''}|${p.hour.getTime()}`;
+      const ms = p.hour.getTime();
+      let seen = seenByHour.get(ms);
+      if (!seen) seenByHour.set(ms, (seen = new Map()));
+      const key = p.creativeId ? `${p.keywordId}|${p.creativeId}` : p.keywordId;
       const first = seen.get(key);
       if (first !== undefined) {
-        errors[i].push({ path: at, message: `same keyword, creative and hour as ${paths[first]}` });
-        return;
+        errors[i].push({ path: paths[i], message: `same keyword, creative and hour as ${paths[first]}` });
+        continue;
       }
       seen.set(key, i);
-      rows.push({ ...p, planId: k.planId, unitId: k.unitId });
-    });
+      rows.push({
+        planId: k.planId, unitId: k.unitId, keywordId: p.keywordId, creativeId: p.creativeId, hour: p.hour,
+        impressions: p.impressions, clicks: p.clicks, costFen: p.costFen, orders: p.orders, gmvFen: p.gmvFen, avgPosition: p.avgPosition,
+      });
+    }
     return { rows, errors };
   }
 

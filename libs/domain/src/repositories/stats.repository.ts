@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../db/db';
+import { type Db, isUniqueViolation, type Tx } from '../db/db';
 
 /** Rows without a creative are stored under the nil UUID so the key can be a primary key. */
 export const NO_CREATIVE = '00000000-0000-0000-0000-000000000000';
@@ -41,11 +41,68 @@ function monthsOf(rows: HourlyStatRow[]): string[] {
   return months;
 }
 
+const HOUR_MS = 3_600_000;
+const COPY_COLUMNS = 'advertiser_id, plan_id, unit_id, keyword_id, creative_id, hour, impressions, clicks, cost_fen, orders, gmv_fen, avg_position';
+
+interface Sums {
+  impressions: number;
+  clicks: number;
+  costFen: number;
+  orders: number;
+  gmvFen: number;
+}
+
+interface Group extends Sums {
+  planId: string;
+  unitId: string;
+  id: string;
+  /** A budget day for the day rollups, an ISO hour for the plan-hour rollup. */
+  at: string;
+}
+
+/** Adds `r` to the group of `id` at `at` (groups nested by `at`: no composite key strings). */
+function addTo(groups: Map<string, Map<string, Group>>, at: string, id: string, r: HourlyStatRow): void {
+  let byId = groups.get(at);
+  if (!byId) groups.set(at, (byId = new Map()));
+  const g = byId.get(id);
+  if (g) {
+    g.impressions += r.impressions;
+    g.clicks += r.clicks;
+    g.costFen += r.costFen;
+    g.orders += r.orders;
+    g.gmvFen += r.gmvFen;
+  } else {
+    byId.set(id, { planId: r.planId, unitId: r.unitId, id, at, impressions: r.impressions, clicks: r.clicks, costFen: r.costFen, orders: r.orders, gmvFen: r.gmvFen });
+  }
+}
+
+const flatten = (groups: Map<string, Map<string, Group>>): Group[] => [...groups.values()].flatMap((m) => [...m.values()]);
+
+const sumsOf = <T extends Sums>(xs: T[]) => [
+  xs.map((x) => x.impressions),
+  xs.map((x) => x.clicks),
+  xs.map((x) => x.costFen),
+  xs.map((x) => x.orders),
+  xs.map((x) => x.gmvFen),
+];
+
+const ROLLUP_SET = `impressions = r.impressions + EXCLUDED.impressions, clicks = r.clicks + EXCLUDED.clicks, cost_fen = r.cost_fen + EXCLUDED.cost_fen,
+           orders = r.orders + EXCLUDED.orders, gmv_fen = r.gmv_fen + EXCLUDED.gmv_fen`;
+
 /**
- * The hourly fact table and its two rollups (keyword-day in the advertiser's timezone,
- * plan-hour). A re-sent key replaces its row, and the rollups move by exactly the difference:
- * one statement reads the old rows, upserts the new ones and adds the deltas. Writers of one
- * advertiser are serialized by an advisory lock, so the old rows read are the rows replaced.
+ * The hourly fact table and its three rollups (keyword-day and creative-day in the advertiser's
+ * timezone, plan-hour). A re-sent key replaces its row, and the rollups move by exactly the
+ * difference. Writers of one advertiser are serialized by an advisory lock, so the old rows read
+ * are the rows replaced.
+ *
+ * Two write paths, picked per row under the lock:
+ * - **fresh**: the row's plan-hour has no facts yet (the plan-hour rollup has no row), the usual
+ *   case for an hourly sync. Rows are COPYed straight into the partitioned fact table and the
+ *   rollups get the rows' own sums, aggregated here.
+ * - **replacing**: everything else (late orders re-sent for past hours, corrections). One
+ *   statement reads the old rows, upserts the new ones and adds the deltas to the rollups.
+ * Should a fresh row meet a fact after all (facts written without their rollup), the COPY fails
+ * on the primary key, is rolled back to its savepoint, and its rows take the replacing path.
  */
 export class StatsRepository {
   constructor(private readonly db: Db) {}
@@ -62,6 +119,93 @@ export class StatsRepository {
   async upsert(advertiserId: string, timezone: string, rows: HourlyStatRow[], tx: Tx): Promise<void> {
     if (rows.length === 0) return;
     await this.ensurePartitions(rows, tx);
+    const hours = [...new Set(rows.map((r) => r.hour.getTime()))];
+    const planIds = [...new Set(rows.map((r) => r.planId))];
+    const [taken, days] = await Promise.all([
+      this.db.rows<{ planId: string; h: number }>(
+        `SELECT plan_id AS "planId", (extract(epoch FROM hour) / 3600)::int AS h FROM plan_stats_hourly
+         WHERE advertiser_id = $1 AND plan_id = ANY($2::uuid[]) AND hour = ANY($3::timestamptz[])`,
+        [advertiserId, planIds, hours.map((h) => new Date(h).toISOString())],
+        tx,
+      ),
+      // The budget day of each distinct hour, as Postgres's own time zone rules give it (the
+      // same rules the reports read with).
+      this.db.rows<{ h: number; day: string }>(
+        `SELECT (extract(epoch FROM h) / 3600)::int AS h, to_char((h AT TIME ZONE $1)::date, 'YYYY-MM-DD') AS day FROM unnest($2::timestamptz[]) AS h`,
+        [timezone, hours.map((h) => new Date(h).toISOString())],
+        tx,
+      ),
+    ]);
+    const takenSet = new Set(taken.map((t) => `${t.planId}|${t.h}`));
+    const fresh: HourlyStatRow[] = [];
+    const replacing: HourlyStatRow[] = [];
+    for (const r of rows) (takenSet.has(`${r.planId}|${r.hour.getTime() / HOUR_MS}`) ? replacing : fresh).push(r);
+    if (fresh.length) {
+      const dayOf = new Map(days.map((d) => [d.h * HOUR_MS, d.day]));
+      await this.db.rows('SAVEPOINT stats_fresh', [], tx);
+      try {
+        await this.insertFresh(advertiserId, fresh, dayOf, tx);
+        await this.db.rows('RELEASE SAVEPOINT stats_fresh', [], tx);
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        await this.db.rows('ROLLBACK TO SAVEPOINT stats_fresh', [], tx);
+        replacing.push(...fresh);
+      }
+    }
+    if (replacing.length) await this.upsertReplacing(advertiserId, timezone, replacing, tx);
+  }
+
+  /** Rows whose plan-hour holds no facts: COPY into the facts, their sums into the rollups. */
+  private async insertFresh(advertiserId: string, rows: HourlyStatRow[], dayOf: Map<number, string>, tx: Tx): Promise<void> {
+    const lines: string[] = new Array(rows.length);
+    const keywordDays = new Map<string, Map<string, Group>>();
+    const creativeDays = new Map<string, Map<string, Group>>();
+    const planHours = new Map<string, Map<string, Group>>();
+    const hourText = new Map<number, string>();
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const ms = r.hour.getTime();
+      let h = hourText.get(ms);
+      if (h === undefined) hourText.set(ms, (h = r.hour.toISOString()));
+      const day = dayOf.get(ms)!;
+      // Every value is a validated number or a UUID: nothing to escape in COPY's text format.
+      lines[i] = `${advertiserId}\t${r.planId}\t${r.unitId}\t${r.keywordId}\t${r.creativeId ?? NO_CREATIVE}\t${h}\t${r.impressions}\t${r.clicks}\t${r.costFen}\t${r.orders}\t${r.gmvFen}\t${r.avgPosition ?? '\\N'}\n`;
+      addTo(keywordDays, day, r.keywordId, r);
+      if (r.creativeId) addTo(creativeDays, day, r.creativeId, r);
+      addTo(planHours, h, r.planId, r);
+    }
+    await this.db.copyFrom(`COPY keyword_stats_hourly (${COPY_COLUMNS}) FROM STDIN`, lines, tx);
+    const kd = flatten(keywordDays);
+    const cd = flatten(creativeDays);
+    const ph = flatten(planHours);
+    await this.db.rows(
+      `WITH kd AS (
+         INSERT INTO keyword_stats_daily AS r (advertiser_id, plan_id, unit_id, keyword_id, day, impressions, clicks, cost_fen, orders, gmv_fen)
+         SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::date[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+         ON CONFLICT (advertiser_id, keyword_id, day) DO UPDATE SET ${ROLLUP_SET}
+         RETURNING 1
+       ),
+       cd AS (
+         INSERT INTO creative_stats_daily AS r (advertiser_id, plan_id, unit_id, creative_id, day, impressions, clicks, cost_fen, orders, gmv_fen)
+         SELECT $1, * FROM unnest($11::uuid[], $12::uuid[], $13::uuid[], $14::date[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bigint[])
+         ON CONFLICT (advertiser_id, creative_id, day) DO UPDATE SET ${ROLLUP_SET}
+         RETURNING 1
+       )
+       INSERT INTO plan_stats_hourly AS r (advertiser_id, plan_id, hour, impressions, clicks, cost_fen, orders, gmv_fen)
+       SELECT $1, * FROM unnest($20::uuid[], $21::timestamptz[], $22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[])
+       ON CONFLICT (advertiser_id, plan_id, hour) DO UPDATE SET ${ROLLUP_SET}`,
+      [
+        advertiserId,
+        kd.map((x) => x.planId), kd.map((x) => x.unitId), kd.map((x) => x.id), kd.map((x) => x.at), ...sumsOf(kd),
+        cd.map((x) => x.planId), cd.map((x) => x.unitId), cd.map((x) => x.id), cd.map((x) => x.at), ...sumsOf(cd),
+        ph.map((x) => x.id), ph.map((x) => x.at), ...sumsOf(ph),
+      ],
+      tx,
+    );
+  }
+
+  /** Rows that may replace facts: one statement reads the old rows, upserts, and adds the deltas. */
+  private async upsertReplacing(advertiserId: string, timezone: string, rows: HourlyStatRow[], tx: Tx): Promise<void> {
     await this.db.rows(
       `WITH input AS (
          SELECT * FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::timestamptz[], $8::bigint[], $9::bigint[],
@@ -69,7 +213,7 @@ export class StatsRepository {
            AS t(plan_id, unit_id, keyword_id, creative_id, hour, impressions, clicks, cost_fen, orders, gmv_fen, avg_position)
        ),
        upserted AS (
-         INSERT INTO keyword_stats_hourly AS s (advertiser_id, plan_id, unit_id, keyword_id, creative_id, hour, impressions, clicks, cost_fen, orders, gmv_fen, avg_position)
+         INSERT INTO keyword_stats_hourly AS s (${COPY_COLUMNS})
          SELECT $1, plan_id, unit_id, keyword_id, creative_id, hour, impressions, clicks, cost_fen, orders, gmv_fen, avg_position FROM input
          ON CONFLICT (advertiser_id, keyword_id, creative_id, hour) DO UPDATE SET
            impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, cost_fen = EXCLUDED.cost_fen, orders = EXCLUDED.orders,
@@ -77,7 +221,7 @@ export class StatsRepository {
          RETURNING 1
        ),
        delta AS (
-         SELECT i.plan_id, i.unit_id, i.keyword_id, i.creative_id, i.hour,
+         SELECT i.plan_id, i.unit_id, i.keyword_id, i.creative_id, i.hour, (i.hour AT TIME ZONE $2)::date AS day,
                 i.impressions - coalesce(o.impressions, 0) AS impressions, i.clicks - coalesce(o.clicks, 0) AS clicks,
                 i.cost_fen - coalesce(o.cost_fen, 0) AS cost_fen, i.orders - coalesce(o.orders, 0) AS orders,
                 i.gmv_fen - coalesce(o.gmv_fen, 0) AS gmv_fen
@@ -88,22 +232,24 @@ export class StatsRepository {
            ON o.advertiser_id = $1 AND o.keyword_id = i.keyword_id AND o.creative_id = i.creative_id AND o.hour = i.hour
           AND o.hour >= (SELECT min(hour) FROM input) AND o.hour <= (SELECT max(hour) FROM input)
        ),
-       daily AS (
-         INSERT INTO keyword_stats_daily AS d (advertiser_id, plan_id, unit_id, keyword_id, creative_id, day, impressions, clicks, cost_fen, orders, gmv_fen)
-         SELECT $1, plan_id, unit_id, keyword_id, creative_id, (hour AT TIME ZONE $2)::date,
-                sum(impressions), sum(clicks), sum(cost_fen), sum(orders), sum(gmv_fen)
-         FROM delta GROUP BY plan_id, unit_id, keyword_id, creative_id, (hour AT TIME ZONE $2)::date
-         ON CONFLICT (advertiser_id, keyword_id, creative_id, day) DO UPDATE SET
-           impressions = d.impressions + EXCLUDED.impressions, clicks = d.clicks + EXCLUDED.clicks, cost_fen = d.cost_fen + EXCLUDED.cost_fen,
-           orders = d.orders + EXCLUDED.orders, gmv_fen = d.gmv_fen + EXCLUDED.gmv_fen
+       kd AS (
+         INSERT INTO keyword_stats_daily AS r (advertiser_id, plan_id, unit_id, keyword_id, day, impressions, clicks, cost_fen, orders, gmv_fen)
+         SELECT $1, plan_id, unit_id, keyword_id, day, sum(impressions), sum(clicks), sum(cost_fen), sum(orders), sum(gmv_fen)
+         FROM delta GROUP BY plan_id, unit_id, keyword_id, day
+         ON CONFLICT (advertiser_id, keyword_id, day) DO UPDATE SET ${ROLLUP_SET}
+         RETURNING 1
+       ),
+       cd AS (
+         INSERT INTO creative_stats_daily AS r (advertiser_id, plan_id, unit_id, creative_id, day, impressions, clicks, cost_fen, orders, gmv_fen)
+         SELECT $1, plan_id, unit_id, creative_id, day, sum(impressions), sum(clicks), sum(cost_fen), sum(orders), sum(gmv_fen)
+         FROM delta WHERE creative_id <> '${NO_CREATIVE}' GROUP BY plan_id, unit_id, creative_id, day
+         ON CONFLICT (advertiser_id, creative_id, day) DO UPDATE SET ${ROLLUP_SET}
          RETURNING 1
        )
-       INSERT INTO plan_stats_hourly AS p (advertiser_id, plan_id, hour, impressions, clicks, cost_fen, orders, gmv_fen)
+       INSERT INTO plan_stats_hourly AS r (advertiser_id, plan_id, hour, impressions, clicks, cost_fen, orders, gmv_fen)
        SELECT $1, plan_id, hour, sum(impressions), sum(clicks), sum(cost_fen), sum(orders), sum(gmv_fen)
        FROM delta GROUP BY plan_id, hour
-       ON CONFLICT (advertiser_id, plan_id, hour) DO UPDATE SET
-         impressions = p.impressions + EXCLUDED.impressions, clicks = p.clicks + EXCLUDED.clicks, cost_fen = p.cost_fen + EXCLUDED.cost_fen,
-         orders = p.orders + EXCLUDED.orders, gmv_fen = p.gmv_fen + EXCLUDED.gmv_fen`,
+       ON CONFLICT (advertiser_id, plan_id, hour) DO UPDATE SET ${ROLLUP_SET}`,
       [
         advertiserId,
         timezone,
