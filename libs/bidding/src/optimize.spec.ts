@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { optimizePlan } from './optimize';
-import { decideColumnar, type ColumnarBatch } from './kernel';
 import type { KeywordInput, OptimizeInput, PlanInput, StatRow } from './types';
 
 const DAY0 = 480_000; // an hour index at local midnight (a Monday is not required by the model)
@@ -218,39 +217,5 @@ describe('optimizePlan properties', () => {
 
   it('bid is non-increasing in target ROI', () => {
     fc.assert(fc.property(monoArb, (m) => expect(bidOf(monoInput(m, 3 * m.lambda))).toBeLessThanOrEqual(bidOf(monoInput(m, 3)))), { numRuns: 200 });
-  });
-});
-
-describe('decideColumnar (the hot path)', () => {
-  function batch(n: number, cvr: number, flags = 0): ColumnarBatch {
-    return {
-      n, maturedClicks: new Float64Array(n).fill(100), clicks: new Float64Array(n).fill(100), orders: new Float64Array(n).fill(100 * cvr),
-      gmvFen: new Float64Array(n).fill(100 * cvr * 10_000), unit: new Int32Array(n), unitCvr: Float64Array.of(cvr), unitOrderValueFen: Float64Array.of(10_000),
-      oldBidFen: new Int32Array(n).fill(300), flags: new Uint8Array(n).fill(flags), newBidFen: new Int32Array(n),
-    };
-  }
-  const params = { cvrStrength: 40, orderValuePriorOrders: 3, multiplier: 1 / 3, schedule: 1, bounds: { lo: 30, hi: 99_999 }, cap: 0.3, deadband: 0.02, coldStartClicks: 5, explorationMargin: 0.2 };
-
-  it('value 0.1 x 100 CNY / 3 = 3.33 CNY: within the cap, 3.00 -> 3.33', () => {
-    const b = batch(1, 0.1);
-    expect(decideColumnar(b, params)).toBe(1);
-    expect(b.newBidFen[0]).toBe(333);
-  });
-
-  it('locked keywords keep their bid', () => {
-    const b = batch(2, 0.1, 1);
-    decideColumnar(b, params);
-    expect([...b.newBidFen]).toEqual([300, 300]);
-  });
-
-  it('non-decreasing in CVR', () => {
-    fc.assert(fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (x, y) => {
-      const [lo, hi] = x < y ? [x, y] : [y, x];
-      const a = batch(1, lo);
-      const b = batch(1, hi);
-      decideColumnar(a, params);
-      decideColumnar(b, params);
-      expect(b.newBidFen[0]).toBeGreaterThanOrEqual(a.newBidFen[0]);
-    }));
   });
 });

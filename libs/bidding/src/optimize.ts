@@ -1,14 +1,15 @@
 import { resolveConfig } from './config';
-import { aggregate, estimatePlan, scheduleAt, type KeywordEstimate } from './estimate';
+import { aggregate, cvrTrials, elasticity, estimateLevels, keywordValuePerClick, priceRatio, scheduleAt, scratchColumn } from './estimate';
 import { bidBounds, finalizeBid } from './guardrails';
 import { budgetMultiplier, hourTargetFen, roiMultiplier, servedCurve, trafficCurve, type PacingContext } from './pacing';
 import { phaseOn, targetRoiFor } from './promo';
-import { clamp, nonNeg } from './stats';
+import { betaPosterior, clamp, nonNeg, shrinkOrderValue } from './stats';
 import { testBidStep, unitVerdicts } from './test-product';
-import type { BidDecision, Clamp, Explanation, OptimizeInput, OptimizeResult, PlanSummary } from './types';
+import type { BidDecision, Clamp, OptimizeInput, OptimizeResult, PlanSummary, UnitInput } from './types';
+import { fmt, KeywordExplanation, NO_CLAMPS, sharedClamps } from './explain';
 
-const fmt = (fen: number): string => (fen / 100).toFixed(2);
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const SKIPPED_INACTIVE: Readonly<{ summary: string }> = Object.freeze({ summary: 'not optimized: keyword or unit not active' });
+const LOCKED: Readonly<{ summary: string }> = Object.freeze({ summary: 'locked by the seller: never changed' });
 
 /**
  * Bids for the hour starting at `input.asOf`, from the rows of the hours before it. Pure: the same
@@ -22,7 +23,12 @@ export function optimizePlan(input: OptimizeInput): OptimizeResult {
   const halfLife = fast ? cfg.promoHalfLifeHours : cfg.halfLifeHours;
   const roiHalfLife = fast ? cfg.promoRoiHalfLifeHours : cfg.roiHalfLifeHours;
   const agg = aggregate(input, cfg, halfLife, roiHalfLife);
-  const est = estimatePlan(input, agg, cfg);
+  const est = estimateLevels(input, agg, cfg);
+  const nKw = input.keywords.length;
+  // Value per click of every keyword (the plan's multipliers need all of them); the intervals of
+  // the explanation are computed in the decision loop, for the keywords decided.
+  const vpc = scratchColumn(6, nKw);
+  for (let i = 0; i < nKw; i++) vpc[i] = keywordValuePerClick(est, agg.keywords[i], est.unitOf[i], cfg);
   const curve = trafficCurve(agg, cfg);
   const ctx: PacingContext = {
     asOf: input.asOf, hourOfDay: input.hourOfDay, dayOfWeek: input.dayOfWeek, date: input.date,
@@ -31,7 +37,7 @@ export function optimizePlan(input: OptimizeInput): OptimizeResult {
   const targetRoi = targetRoiFor(plan, input.date, cfg.steadyTargetRoi, cfg.promoTargetRoi);
   const effRoi = plan.type === 'long_tail' ? targetRoi * cfg.longTailRoiFactor : targetRoi;
   const now = hourTargetFen(ctx, input.asOf);
-  const spentToday = agg.keywords.reduce((s, a) => s + a.todayCostFen, 0);
+  const spentToday = agg.todayCostFen;
   const remainingToday = Math.max(0, now.dayBudgetFen - spentToday);
   const sched = scheduleAt(plan.schedule, input.dayOfWeek, input.hourOfDay);
   const cap = typeof plan.maxChangePerHour === 'number' && plan.maxChangePerHour >= 0 ? plan.maxChangePerHour : cfg.maxChangePerHour;
@@ -41,18 +47,20 @@ export function optimizePlan(input: OptimizeInput): OptimizeResult {
   // Multipliers actually in force, read back from the bids in the rows: no state to persist.
   let roiCost = 0, roiCostBidOverV = 0, roiGmv = 0, roiClicks = 0, lastCost = 0, lastCostBidOverV = 0;
   let coldSpentToday = 0;
-  const valid = (e: KeywordEstimate): boolean => e.valuePerClickFen > 0 && Number.isFinite(e.valuePerClickFen);
-  agg.keywords.forEach((a, i) => {
-    const e = est.keywords[i];
+  let anyClicks = false;
+  for (let i = 0; i < agg.keywords.length; i++) {
+    const a = agg.keywords[i];
+    const v = vpc[i];
     roiGmv += a.roiGmv;
     roiClicks += a.roiMaturedClicks;
+    if (a.clicks > 0) anyClicks = true;
     if (a.clicks < cfg.coldStartClicks) coldSpentToday += a.todayCostFen;
-    if (!valid(e)) return;
+    if (!(v > 0 && Number.isFinite(v))) continue;
     roiCost += a.roiMaturedCost;
-    roiCostBidOverV += a.roiCostBid / e.valuePerClickFen;
+    roiCostBidOverV += a.roiCostBid / v;
     lastCost += a.lastCostFen;
-    lastCostBidOverV += a.lastCostBid / e.valuePerClickFen;
-  });
+    lastCostBidOverV += a.lastCostBid / v;
+  }
   const roiHat = roiClicks >= cfg.minRoiEvidenceClicks && roiCost > 0 ? roiGmv / roiCost : null;
   const speed = fast ? cfg.promoSpeedup : 1;
   let aRoi = roiMultiplier({
@@ -71,54 +79,93 @@ export function optimizePlan(input: OptimizeInput): OptimizeResult {
   const applied = Math.min(aRoi, aBudget);
   const binding: PlanSummary['binding'] = aBudget < aRoi ? 'budget' : 'roi';
   const explorationOpen = coldSpentToday < cfg.explorationShare * now.dayBudgetFen;
-  const planHasEvidence = agg.keywords.some((a) => a.clicks > 0) || nonNeg(input.advertiser?.clicks) > 0;
+  const planHasEvidence = anyClicks || nonNeg(input.advertiser?.clicks) > 0;
 
-  const decisions: BidDecision[] = [];
+  const n = nKw;
+  const decisions: BidDecision[] = new Array<BidDecision>(n);
   let changed = 0, skipped = 0;
   const active = plan.status === 'active' && plan.bidStrategy === 'target_roi';
-  const unitStatus = new Map(input.units.map((u) => [u.id, u.status]));
-  const unitVerdict = new Map(verdicts.map((v) => [v.unitId, v]));
+  // Everything per unit is resolved once here; the keyword loop reads it by the unit's index.
+  const unitIds = est.unitIds;
+  const nUnits = unitIds.length;
+  const unitStatus = new Map<string, UnitInput['status']>();
+  for (const u of input.units) unitStatus.set(u.id, u.status);
+  const unitActive = new Array<number>(nUnits).fill(0);
+  for (let j = 0; j < nUnits; j++) unitActive[j] = unitStatus.get(unitIds[j]) === 'active' ? 1 : 0;
+  const unitOf = est.unitOf;
   // Test plans: every unit gets an equal share of the learning budget.
-  const unitSpend = new Map<string, number>();
-  input.keywords.forEach((k, i) => unitSpend.set(k.unitId, (unitSpend.get(k.unitId) ?? 0) + agg.keywords[i].todayCostFen));
+  const unitSpend = new Array<number>(nUnits).fill(0);
+  for (let i = 0; i < n; i++) unitSpend[unitOf[i]] += agg.keywords[i].todayCostFen;
   const cShare = servedCurve(curve, plan.schedule, input.dayOfWeek);
   const soFarShare = cShare.slice(0, input.hourOfDay).reduce((s, x) => s + x, 0) / Math.max(1e-12, cShare.reduce((s, x) => s + x, 0));
 
-  input.keywords.forEach((k, i) => {
+  // Skipped and locked keywords share one (frozen) reason object each.
+  const skippedWhy = active ? SKIPPED_INACTIVE : Object.freeze({ summary: `not optimized: plan ${plan.status}/${plan.bidStrategy}` });
+  const coldClicks = cfg.coldStartClicks;
+  const isTest = plan.type === 'test_product';
+  const isCore = plan.type === 'core_word';
+  const isLongTail = plan.type === 'long_tail';
+  const provenClicks = cfg.provenClicks;
+  const defendFactor = 1 + cfg.defendMargin;
+  const explorationMargin = cfg.explorationMargin;
+  const deadband = cfg.deadband;
+  const budgetOut = Number.isFinite(aBudget) ? aBudget : -1;
+  const scheduleClamp = sched > 0 && sched !== 1;
+  const testShare = (now.dayBudgetFen * cfg.budgetSafety) / Math.max(1, verdicts.length);
+  const clampsScratch: Clamp[] = [];
+  const unitList = est.unitList;
+  const meanQs = est.meanQualityScore;
+  const kwCtrK = est.keywordCtrStrength;
+  const kwCvrK = est.keywordCvrStrength;
+  const kOv = cfg.orderValuePriorOrders;
+  const kRho = cfg.priceRatioPriorClicks;
+  const planRho = est.planPriceRatio;
+  const planElasticity = est.planElasticity;
+
+  for (let i = 0; i < n; i++) {
+    const k = input.keywords[i];
     const old = k.bidFen;
-    if (k.status !== 'active' || unitStatus.get(k.unitId) !== 'active' || !active) {
+    const ui = unitOf[i];
+    if (!active || k.status !== 'active' || unitActive[ui] !== 1) {
       skipped++;
-      decisions.push({ keywordId: k.id, oldBidFen: old, newBidFen: old, action: 'skipped', reason: { summary: `not optimized: ${!active ? `plan ${plan.status}/${plan.bidStrategy}` : 'keyword or unit not active'}` } });
-      return;
+      decisions[i] = { keywordId: k.id, oldBidFen: old, newBidFen: old, action: 'skipped', reason: skippedWhy };
+      continue;
     }
     if (k.locked) {
-      decisions.push({ keywordId: k.id, oldBidFen: old, newBidFen: old, action: 'locked', reason: { summary: 'locked by the seller: never changed' } });
-      return;
+      decisions[i] = { keywordId: k.id, oldBidFen: old, newBidFen: old, action: 'locked', reason: LOCKED };
+      continue;
     }
-    const e = est.keywords[i];
     const a = agg.keywords[i];
-    const clamps: Clamp[] = [];
-    const v = e.valuePerClickFen;
-    const cold = a.clicks < cfg.coldStartClicks;
+    // The keyword's estimates (estimateKeyword's formulas; v is its valuePerClickFen).
+    const u = unitList[ui];
+    const qs = typeof k.qualityScore === 'number' && meanQs > 0 ? clamp(k.qualityScore / meanQs, 0.5, 2) : 1;
+    const ctr = betaPosterior(clamp(u.ctr.mean * qs, 1e-6, 0.999), kwCtrK, a.clicks, a.impressions);
+    const cvr = betaPosterior(u.cvr.mean, kwCvrK, a.orders, cvrTrials(a.maturedClicks, a.orders));
+    const orderValueFen = shrinkOrderValue(u.orderValueFen.mean, kOv, a.orders, a.gmvFen);
+    const rho = priceRatio(a.costFen, a.clickBidFen, a.clicks, nonNeg(old), planRho, kRho);
+    const elast = elasticity(a.lw, a.lx, a.ly, a.lxx, a.lxy, planElasticity);
+    const v = vpc[i];
+    const clamps = clampsScratch;
+    const cold = a.clicks < coldClicks;
     let served: number;
     let margin = 0;
     let defended = false;
-    let why: string;
+    // The reason text of the rare branches; null: from value per click (composed when read).
+    let why: string | null = null;
     if (sched === 0) {
       clamps.push('schedule');
       served = NaN;
       why = 'not served this hour (schedule 0): bid kept';
-    } else if (plan.type === 'test_product') {
-      const u = unitVerdict.get(k.unitId);
+    } else if (isTest) {
+      const u = verdicts[ui];
       if (u && u.verdict !== 'keep_testing') {
         served = NaN;
         why = `unit verdict ${u.verdict}: test bids frozen`;
       } else {
-        const units = Math.max(1, unitVerdict.size);
-        const share = (now.dayBudgetFen * cfg.budgetSafety) / units;
-        const step = testBidStep(share * soFarShare, unitSpend.get(k.unitId) ?? 0, share - (unitSpend.get(k.unitId) ?? 0));
+        const spent = unitSpend[ui];
+        const step = testBidStep(testShare * soFarShare, spent, testShare - spent);
         served = nonNeg(old) * sched * step;
-        why = `test: unit spent ${fmt(unitSpend.get(k.unitId) ?? 0)} of ${fmt(share)} share, pace step x${step.toFixed(2)}`;
+        why = `test: unit spent ${fmt(spent)} of ${fmt(testShare)} share, pace step x${step.toFixed(2)}`;
       }
     } else if (!planHasEvidence || !(v > 0)) {
       if (cold && typeof k.suggestedBidFen === 'number' && k.suggestedBidFen > 0 && a.rawClicks === 0) {
@@ -133,8 +180,8 @@ export function optimizePlan(input: OptimizeInput): OptimizeResult {
       // constraint binds decides; a proven core keyword may lift its ROI bid to hold rank, up to
       // its own break-even at the observed price ratio, but never past the budget bid.
       let roiBid = v * aRoi;
-      if (plan.type === 'core_word' && a.clicks >= cfg.provenClicks) {
-        const defend = Math.min(roiBid * (1 + cfg.defendMargin), v / (effRoi * e.priceRatio));
+      if (isCore && a.clicks >= provenClicks) {
+        const defend = Math.min(roiBid * defendFactor, v / (effRoi * rho));
         if (defend > roiBid) {
           roiBid = defend;
           defended = true;
@@ -144,30 +191,30 @@ export function optimizePlan(input: OptimizeInput): OptimizeResult {
       served = Math.min(roiBid, budgetBid);
       if (budgetBid < roiBid) defended = false;
       if (cold && explorationOpen) {
-        margin = cfg.explorationMargin;
+        margin = explorationMargin;
         served *= 1 + margin;
       } else if (cold) clamps.push('exploration_budget');
-      if (plan.type === 'long_tail' && served > v / effRoi) {
+      if (isLongTail && served > v / effRoi) {
         served = v / effRoi;
         clamps.push('long_tail_cap');
       }
-      why = `value/click ${fmt(v)} x ${(served / v).toFixed(3)} (${binding === 'budget' ? 'budget' : 'ROI'} binds)${margin ? ` +${pct(margin)} exploration` : ''}${defended ? ' +rank defence' : ''}`;
     }
     const desiredBase = sched > 0 ? served / sched : NaN;
-    if (sched > 0 && sched !== 1) clamps.push('schedule');
-    const nb = finalizeBid(old, desiredBase, bounds, cap, cfg.deadband, clamps);
-    const action = nb !== old ? 'changed' : 'unchanged';
-    if (action === 'changed') changed++;
-    const reason: Explanation = {
-      summary: `${action === 'changed' ? `${fmt(old)} -> ${fmt(nb)}` : `kept ${fmt(old)}`}: ${why}${clamps.length ? ` [${clamps.join(', ')}]` : ''}`,
-      ctr: e.ctr, cvr: e.cvr, orderValueFen: e.orderValueFen, valuePerClickFen: v,
-      clicks: a.clicks, maturedClicks: a.maturedClicks, priceRatio: e.priceRatio, elasticity: e.elasticity,
-      roiMultiplier: aRoi, budgetMultiplier: Number.isFinite(aBudget) ? aBudget : -1, appliedMultiplier: applied,
-      binding, scheduleMultiplier: sched, coldStart: cold, explorationMargin: margin, defended,
-      targetServedBidFen: Number.isFinite(served) ? served : -1, clamps,
-    };
-    decisions.push({ keywordId: k.id, oldBidFen: old, newBidFen: nb, action, reason });
-  });
+    if (scheduleClamp) clamps.push('schedule');
+    const nb = finalizeBid(old, desiredBase, bounds, cap, deadband, clamps);
+    const isChanged = nb !== old;
+    if (isChanged) changed++;
+    let kept = NO_CLAMPS;
+    if (clamps.length) {
+      kept = sharedClamps(clamps);
+      while (clamps.length) clamps.pop();
+    }
+    const reason = new KeywordExplanation(
+      old, nb, why, ctr, cvr, orderValueFen, v, a.clicks, a.maturedClicks, rho, elast,
+      aRoi, budgetOut, applied, binding, sched, cold, margin, defended, Number.isFinite(served) ? served : -1, kept,
+    );
+    decisions[i] = { keywordId: k.id, oldBidFen: old, newBidFen: nb, action: isChanged ? 'changed' : 'unchanged', reason };
+  }
 
   const summary: PlanSummary = {
     dayBudgetFen: now.dayBudgetFen, spentTodayFen: spentToday, targetSpendThisHourFen: now.targetFen,

@@ -61,6 +61,15 @@ export function betaPosterior(priorMean: number, strength: number, successes: nu
   return { mean, lo: clamp(mean - Z90 * sd, 0, 1), hi: clamp(mean + Z90 * sd, 0, 1) };
 }
 
+/** `betaPosterior(...).mean` without the interval (same arithmetic, no allocation). */
+export function betaMean(priorMean: number, strength: number, successes: number, trials: number): number {
+  const s = Math.max(0, Math.min(successes, trials));
+  const a = priorMean * strength + s;
+  const b = (1 - priorMean) * strength + (trials - s);
+  const n = a + b;
+  return n > 0 ? a / n : priorMean;
+}
+
 export interface RateObs {
   successes: number;
   trials: number;
@@ -108,6 +117,40 @@ export function fitBetaStrength(children: readonly RateObs[], fallback: number, 
   return Number.isFinite(strength) ? clamp(strength, minS, maxS) : fallback;
 }
 
+/** `fitBetaStrength` over columns (successes, trials, parent mean) of the first n entries; same arithmetic. */
+export function fitBetaStrengthColumns(successes: ArrayLike<number>, trials: ArrayLike<number>, parentMean: ArrayLike<number>, n: number, fallback: number, minS: number, maxS: number): number {
+  let N = 0;
+  let N2 = 0;
+  let succ = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const t = trials[i];
+    if (t > 0) {
+      N += t;
+      N2 += t * t;
+      succ += successes[i];
+      k++;
+    }
+  }
+  if (k < 2 || !(N > 0)) return fallback;
+  const mbar = clamp(succ / N, 1e-9, 1 - 1e-9);
+  let S = 0;
+  for (let i = 0; i < n; i++) {
+    const t = trials[i];
+    if (t > 0) {
+      const r = Math.min(successes[i], t) / t;
+      const d = r - parentMean[i];
+      S += t * d * d;
+    }
+  }
+  const denom = N - N2 / N;
+  if (!(denom > 0)) return fallback;
+  const sigma2 = (S - (k - 1) * mbar * (1 - mbar)) / denom;
+  if (!(sigma2 > 0)) return maxS;
+  const strength = (mbar * (1 - mbar)) / sigma2 - 1;
+  return Number.isFinite(strength) ? clamp(strength, minS, maxS) : fallback;
+}
+
 /**
  * Order value shrunk toward a prior value by pseudo-orders (normal-normal conjugate update with
  * the prior worth `priorOrders` observations): (k v0 + gmv) / (k + orders). Interval assumes a
@@ -119,4 +162,10 @@ export function shrinkOrderValue(priorValueFen: number, priorOrders: number, ord
   const mean = (k * nonNeg(priorValueFen) + nonNeg(gmvFen)) / (k + o);
   const sd = (mean * 0.5) / Math.sqrt(k + o);
   return { mean, lo: Math.max(0, mean - Z90 * sd), hi: mean + Z90 * sd };
+}
+
+/** `shrinkOrderValue(...).mean` without the interval (same arithmetic, no allocation). */
+export function shrinkOrderValueMean(priorValueFen: number, priorOrders: number, orders: number, gmvFen: number): number {
+  const k = Math.max(priorOrders, 1e-9);
+  return (k * nonNeg(priorValueFen) + nonNeg(gmvFen)) / (k + nonNeg(orders));
 }

@@ -21,6 +21,61 @@ export interface StatRow {
   avgPosition?: number;
 }
 
+/**
+ * The decayed per-keyword state at `asOf`: everything the model reads of a keyword's history.
+ * Built from rows by `keywordAggFromRows` (one pass, the formulas below), or supplied directly as
+ * `KeywordInput.agg` (e.g. kept by the worker with `advanceState`, or computed in SQL). With
+ * w = 2^(-age / H), wr = 2^(-age / H_roi), F = the reported share at age - 0.5 (README section 1),
+ * served = (bidFen of the row, else the keyword's current bid) x the schedule multiplier of the
+ * row's hour (1 when 0), over rows with 1 <= age <= lookbackHours (age = asOf - hour, integer):
+ */
+export interface KeywordAgg {
+  /** Sum of w * impressions. */
+  impressions: number;
+  /** Sum of w * clicks (clicks capped at impressions when impressions > 0). */
+  clicks: number;
+  /** Sum of w * clicks * F(age): the clicks whose orders should have been reported by now. */
+  maturedClicks: number;
+  /** Sum of w * orders. */
+  orders: number;
+  /** Sum of w * gmvFen (gmv rounded to whole fen per row). */
+  gmvFen: number;
+  /** Sum of w * costFen (cost rounded to whole fen per row). */
+  costFen: number;
+  /** Sum of w * clicks * served bid: with costFen gives paid price / bid. */
+  clickBidFen: number;
+  // ROI window (shorter half-life), delay-corrected.
+  /** Sum of wr * F * costFen. */
+  roiMaturedCost: number;
+  /** Sum of wr * gmvFen. */
+  roiGmv: number;
+  /** Sum of wr * F * clicks. */
+  roiMaturedClicks: number;
+  /** Sum of wr * F * cost * served bid, divided later by value per click for the applied multiplier. */
+  roiCostBid: number;
+  // Last pacing hours, undecayed (integer fen).
+  /** Sum of costFen over rows with age <= pacingLookbackHours. */
+  lastCostFen: number;
+  /** Sum of costFen * served over rows with age <= pacingLookbackHours. */
+  lastCostBid: number;
+  /** Spend since local midnight (rows with hour >= asOf - hourOfDay), integer fen. */
+  todayCostFen: number;
+  /** Sum of clicks, undecayed. */
+  rawClicks: number;
+  // Weighted moments of (x = ln served bid, y = ln(impressions / DEFAULT_TRAFFIC_CURVE[hour of day]))
+  // over rows with impressions > 0 and served > 0, for the bid landscape.
+  /** Sum of w. */
+  lw: number;
+  /** Sum of w x. */
+  lx: number;
+  /** Sum of w y. */
+  ly: number;
+  /** Sum of w x^2. */
+  lxx: number;
+  /** Sum of w x y. */
+  lxy: number;
+}
+
 export interface KeywordInput {
   id: string;
   unitId: string;
@@ -29,9 +84,23 @@ export interface KeywordInput {
   locked: boolean;
   suggestedBidFen?: number | null;
   qualityScore?: number | null;
-  /** Hourly history, any order. Rows older than the lookback are ignored. */
-  rows: readonly StatRow[];
+  /** Hourly history, any order. Rows older than the lookback are ignored. Not read when `agg` is given. */
+  rows?: readonly StatRow[];
+  /**
+   * The keyword's decayed state at `asOf` (see `KeywordAgg`), instead of `rows`: built with
+   * `keywordAggFromRows`, or `stateAgg` of a `DecayedState` kept with `advanceState`, or the same
+   * sums computed in SQL. When given, `rows` is ignored.
+   */
+  agg?: KeywordAgg;
 }
+
+/** One hour of a plan-hour rollup: the plan's total impressions and spend in that hour. */
+export interface PlanHourInput {
+  hour: number;
+  impressions: number;
+  costFen: number;
+}
+
 
 export interface UnitInput {
   id: string;
@@ -92,6 +161,12 @@ export interface OptimizeInput {
   units: readonly UnitInput[];
   keywords: readonly KeywordInput[];
   advertiser?: ParentCounts | null;
+  /**
+   * Plan-level history from a plan-hour rollup (the last lookbackHours hours): the plan's hourly
+   * spend of the last 48 h, today's spend and the impressions by hour for the traffic curve. When
+   * absent these are summed from the keywords' `rows` (keywords given as `agg` add nothing).
+   */
+  planHours?: readonly PlanHourInput[] | null;
   config?: Partial<BiddingConfig>;
 }
 
@@ -191,7 +266,8 @@ export interface Explanation {
   explorationMargin: number;
   defended: boolean;
   targetServedBidFen: number;
-  clamps: Clamp[];
+  /** Shared and frozen when several decisions have the same list (never mutate). */
+  clamps: readonly Clamp[];
 }
 
 export interface BidDecision {
@@ -199,7 +275,8 @@ export interface BidDecision {
   oldBidFen: number;
   newBidFen: number;
   action: DecisionAction;
-  reason: Explanation | { summary: string };
+  /** Skipped and locked decisions share one frozen `{ summary }` per kind. */
+  reason: Explanation | Readonly<{ summary: string }>;
 }
 
 export type Verdict = 'promote' | 'keep_testing' | 'drop';
