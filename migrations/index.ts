@@ -4,6 +4,7 @@ import { CreateKeywordsNegativesCreatives1763700000002 } from './1763700000002-c
 import { CreateIdempotencyKeys1763700000003 } from './1763700000003-create-idempotency-keys';
 import { CreateHourlyStats1763700000004 } from './1763700000004-create-hourly-stats';
 import { SplitDailyRollups1763700000005 } from './1763700000005-split-daily-rollups';
+import { CreateOptimization1763700000006 } from './1763700000006-create-optimization';
 
 /** In order. Listed explicitly so the CLI, the apps and the tests run the same set. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   CreateIdempotencyKeys1763700000003,
   CreateHourlyStats1763700000004,
   SplitDailyRollups1763700000005,
+  CreateOptimization1763700000006,
 ];

@@ -92,9 +92,11 @@ export async function dbRow(api: TestApi, table: string, id: string): Promise<Re
 /** Row counts and a content digest of every tenant table for one advertiser. */
 export async function tenantSnapshot(api: TestApi, advertiserId: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const table of ['plans', 'units', 'keywords', 'negative_keywords', 'creatives']) {
+  const tables = ['plans', 'units', 'keywords', 'negative_keywords', 'creatives', 'optimization_runs', 'bid_changes', 'keyword_bid_state', 'plan_bid_state'];
+  for (const table of tables) {
+    const order = table === 'keyword_bid_state' ? 't.keyword_id' : table === 'plan_bid_state' ? 't.plan_id' : 't.id';
     const [r] = await api.db.query(
-      `SELECT count(*)::text AS n, coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '') AS digest FROM ${table} t WHERE advertiser_id = $1`,
+      `SELECT count(*)::text AS n, coalesce(md5(string_agg(t::text, '|' ORDER BY ${order})), '') AS digest FROM ${table} t WHERE advertiser_id = $1`,
       [advertiserId],
     );
     out[table] = `${r.n}:${r.digest}`;

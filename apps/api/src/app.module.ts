@@ -12,6 +12,7 @@ import { KeywordsModule } from './keywords/keywords.module';
 import { NegativeKeywordsModule } from './negative-keywords/negative-keywords.module';
 import { MetricsService } from './operations/metrics.service';
 import { OperationsModule } from './operations/operations.module';
+import { OptimizationModule } from './optimization/optimization.module';
 import { PlansModule } from './plans/plans.module';
 import { ReportsModule } from './reports/reports.module';
 import { StatsModule } from './stats/stats.module';
@@ -44,6 +45,7 @@ import { UnitsModule } from './units/units.module';
     CreativesModule,
     StatsModule,
     ReportsModule,
+    OptimizationModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { rejectPrototypeKeys, requireJsonBodies } from './common/content-type.middleware';
 import { createValidationPipe } from './common/validation';
+import { mountQueueBoard } from './operations/queue-board';
 
 /** Builds the HTTP app exactly as production runs it; tests call this too. */
 export async function createApiApp(): Promise<INestApplication> {
@@ -19,6 +20,7 @@ export async function createApiApp(): Promise<INestApplication> {
   app.set('query parser', 'simple');
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
+  mountQueueBoard(app);
 
   const doc = SwaggerModule.createDocument(
     app,

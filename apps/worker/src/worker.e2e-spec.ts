@@ -1,38 +1,10 @@
 import { ALL_QUEUES, JOBS, QUEUES } from '@kuaiche/domain';
 import { Queue, QueueEvents } from 'bullmq';
-import { type ChildProcess, spawn } from 'child_process';
 import { existsSync } from 'fs';
-import { join } from 'path';
+import { redisConnection, startWorker, until, WORKER_MAIN } from '../../../test/worker-process';
 
-const MAIN = join(process.cwd(), 'dist', 'apps', 'worker', 'src', 'main.js');
-const connection = { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', maxRetriesPerRequest: null };
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-function startWorker(prefix: string): { child: ChildProcess; exited: Promise<Exit>; output: () => string } {
-  let out = '';
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, exited, output: () => out };
-}
-
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const MAIN = WORKER_MAIN;
+const connection = redisConnection;
 
 describe('worker process', () => {
   const prefix = `kuaiche-test-worker-${process.pid}`;

@@ -1,7 +1,7 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import { ALL_QUEUES, DomainModule, env, Env } from '@kuaiche/domain';
+import { ALL_QUEUES, DomainModule, env, QueueModule, QUEUES } from '@kuaiche/domain';
 import { LoggerModule } from 'nestjs-pino';
+import { OptimizationJobs } from './optimization/optimization.jobs';
 import { createQueueProcessor } from './queues/queue-processor';
 
 const concurrency = env().WORKER_CONCURRENCY;
@@ -10,22 +10,8 @@ const concurrency = env().WORKER_CONCURRENCY;
   imports: [
     LoggerModule.forRoot({ pinoHttp: { level: env().LOG_LEVEL, name: 'worker' } }),
     DomainModule,
-    BullModule.forRootAsync({
-      inject: [Env],
-      useFactory: (e: Env) => ({
-        connection: { url: e.REDIS_URL, maxRetriesPerRequest: null },
-        prefix: e.QUEUE_PREFIX,
-        defaultJobOptions: {
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 5_000 },
-          removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-          // Failed jobs stay for inspection.
-          removeOnFail: false,
-        },
-      }),
-    }),
-    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
+    QueueModule,
   ],
-  providers: ALL_QUEUES.map((q) => createQueueProcessor(q, concurrency)),
+  providers: [OptimizationJobs, ...ALL_QUEUES.map((q) => createQueueProcessor(q, q === QUEUES.bidOptimization ? env().OPTIMIZE_CONCURRENCY : concurrency))],
 })
 export class WorkerModule {}

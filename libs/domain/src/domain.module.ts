@@ -4,11 +4,13 @@ import { DataSource } from 'typeorm';
 import { env, Env } from './config/env';
 import { dataSourceOptions } from './db/data-source-options';
 import { Db } from './db/db';
+import { Optimizer } from './optimization/optimizer';
 import { AdvertisersRepository } from './repositories/advertisers.repository';
 import { CreativesRepository } from './repositories/creatives.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { KeywordsRepository } from './repositories/keywords.repository';
 import { NegativeKeywordsRepository } from './repositories/negative-keywords.repository';
+import { OptimizationRepository } from './repositories/optimization.repository';
 import { PlansRepository } from './repositories/plans.repository';
 import { ReportsRepository } from './repositories/reports.repository';
 import { StatsRepository } from './repositories/stats.repository';
@@ -24,6 +26,7 @@ const repositories = [
   IdempotencyRepository,
   StatsRepository,
   ReportsRepository,
+  OptimizationRepository,
 ];
 
 /** The data layer both apps share: config, the DataSource, tenant-scoped repositories. */
@@ -38,7 +41,8 @@ const repositories = [
     { provide: Env, useFactory: () => env() },
     { provide: Db, useFactory: (ds: DataSource) => new Db(ds), inject: [DataSource] },
     ...repositories.map((R) => ({ provide: R, useFactory: (db: Db) => new R(db), inject: [Db] })),
+    { provide: Optimizer, useFactory: (db: Db, runs: OptimizationRepository) => new Optimizer(db, runs), inject: [Db, OptimizationRepository] },
   ],
-  exports: [Env, Db, ...repositories],
+  exports: [Env, Db, Optimizer, ...repositories],
 })
 export class DomainModule {}

@@ -19,3 +19,8 @@ export * from './promo';
 export * from './repositories/stats.repository';
 export * from './repositories/reports.repository';
 export * from './time';
+export * from './repositories/optimization.repository';
+export * from './queue.module';
+export * from './optimization/optimizer';
+export * from './optimization/state-codec';
+export * from './optimization/reason';

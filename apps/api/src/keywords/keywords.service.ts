@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { cnyToFen, ConflictError, Db, type FieldError, fenToCny, type Keyword, type KeywordChange, keywordKey, KeywordsRepository, type KeywordWithPlan, LIMITS, newId, type NewKeyword, NotFoundError, type Page, PreconditionFailedError, toPage, UnitsRepository, type UnitWithPlan, ValidationFailedError } from '@kuaiche/domain';
+import { cnyToFen, ConflictError, Db, type FieldError, fenToCny, type Keyword, type KeywordChange, keywordKey, KeywordsRepository, type KeywordWithPlan, LIMITS, newId, type NewKeyword, NotFoundError, OptimizationRepository, type Page, PreconditionFailedError, toPage, type Tx, UnitsRepository, type UnitWithPlan, ValidationFailedError } from '@kuaiche/domain';
 import { BulkItemResult, BulkResultResponse } from '../common/bulk';
 import { pageArgs } from '../common/pagination';
 import { validateItem } from '../common/validation';
@@ -24,7 +24,18 @@ export class KeywordsService {
     private readonly db: Db,
     private readonly keywords: KeywordsRepository,
     private readonly units: UnitsRepository,
+    private readonly optimization: OptimizationRepository,
   ) {}
+
+  /** Every bid a seller changes by hand goes to the audit trail beside the optimizer's. */
+  private async auditManualBids(advertiserId: string, current: (id: string) => KeywordWithPlan | undefined, changes: KeywordChange[], via: string, tx: Tx): Promise<void> {
+    const moved = changes.flatMap((c) => {
+      const k = current(c.id);
+      return k && k.bidFen !== c.bidFen ? [{ planId: k.planId, keywordId: k.id, oldBidFen: k.bidFen, newBidFen: c.bidFen, reason: { summary: `set by hand through ${via}` } }] : [];
+    });
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    await this.optimization.insertBidChanges(advertiserId, hour, 'manual', null, moved, tx);
+  }
 
   /**
    * Bulk create. With `unitId` every item goes to that unit (404 if it is not the caller's);
@@ -124,6 +135,7 @@ export class KeywordsService {
       if ('conflict' in r) throw new ConflictError(r.conflict);
       if ('errors' in r) throw new ValidationFailedError(r.errors);
       const [updated] = await this.keywords.updateMany(advertiserId, [r.change], tx);
+      await this.auditManualBids(advertiserId, () => current, [r.change], 'PATCH /v1/keywords/{id}', tx);
       return toKeywordResponse(updated);
     });
   }
@@ -159,6 +171,7 @@ export class KeywordsService {
       const failed = outcomes.flatMap((o) => (o.ok ? [] : o.errors));
       if (atomic && failed.length) throw new ValidationFailedError(failed);
       await this.keywords.updateMany(advertiserId, changes, tx);
+      await this.auditManualBids(advertiserId, (id) => current.get(id), changes, 'PATCH /v1/keywords', tx);
       return toResults(outcomes);
     });
   }

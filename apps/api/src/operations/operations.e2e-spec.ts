@@ -1,5 +1,5 @@
 import { resetEnvCache } from '@kuaiche/domain';
-import { startApi, type TestApi } from '../../../../test/factories';
+import { ADMIN, startApi, type TestApi } from '../../../../test/factories';
 import { TcpProxy } from '../../../../test/tcp-proxy';
 
 describe('operations endpoints', () => {
@@ -25,6 +25,28 @@ describe('operations endpoints', () => {
     expect(res.text).toContain('kuaiche_api_process_cpu_user_seconds_total');
   });
 
+  it('GET /metrics reports queue depth by queue and state, jobs processed and optimization run durations', async () => {
+    const res = await api.http.get('/metrics');
+    expect(res.status).toBe(200);
+    for (const q of ['bid-optimization', 'creative-rotation', 'alerts', 'webhook-delivery']) {
+      expect(res.text).toMatch(new RegExp(`kuaiche_queue_jobs\\{queue="${q}",state="waiting"\\} \\d+`));
+      expect(res.text).toMatch(new RegExp(`kuaiche_queue_jobs_processed_total\\{queue="${q}",outcome="failed"\\} \\d+`));
+    }
+    expect(res.text).toMatch(/kuaiche_optimization_run_seconds\{stat="count"\} \d+/);
+  });
+
+  it('serves the queue dashboard at /admin/queues to the admin token only', async () => {
+    expect((await api.http.get('/admin/queues')).status).toBe(401);
+    expect((await api.http.get('/admin/queues').set('Authorization', 'Bearer not-the-admin-token-000')).status).toBe(401);
+    const basic = Buffer.from(`admin:${ADMIN.Authorization.slice('Bearer '.length)}`).toString('base64');
+    const page = await api.http.get('/admin/queues').set('Authorization', `Basic ${basic}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<div id="root">');
+    const queues = await api.http.get('/admin/queues/api/queues').set(ADMIN);
+    expect(queues.status).toBe(200);
+    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['alerts', 'bid-optimization', 'creative-rotation', 'webhook-delivery']);
+  });
+
   it('GET /openapi.json describes every contract path and /docs serves the UI', async () => {
     const res = await api.http.get('/openapi.json');
     expect(res.status).toBe(200);
@@ -43,6 +65,10 @@ describe('operations endpoints', () => {
       '/v1/negative-keywords/{id}',
       '/v1/units/{unitId}/creatives',
       '/v1/creatives/{id}',
+      '/v1/plans/{id}/optimize',
+      '/v1/plans/{id}/bid-changes',
+      '/v1/optimization-runs',
+      '/v1/optimization-runs/{id}',
       '/health',
     ]) {
       expect(paths).toContain(p);

@@ -1,8 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { JOBS, type QueueName, type WorkerPingPayload, type WorkerPingResult } from '@kuaiche/domain';
+import { env, JOBS, type QueueName, QUEUES, type WorkerPingPayload, type WorkerPingResult } from '@kuaiche/domain';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'timers/promises';
+import { OptimizationJobs } from '../optimization/optimization.jobs';
 
 /**
  * The consumer of one queue. Processors switch on `job.name`; a name this build does not know
@@ -10,9 +11,13 @@ import { setTimeout as sleep } from 'timers/promises';
  * for inspection instead of looping. Features add their cases as they land.
  */
 export function createQueueProcessor(queue: QueueName, concurrency: number) {
-  @Processor(queue, { concurrency })
+  @Processor(queue, { concurrency, lockDuration: env().WORKER_LOCK_MS, stalledInterval: Math.min(30_000, env().WORKER_LOCK_MS), metrics: { maxDataPoints: 60 * 24 } })
   class QueueProcessor extends WorkerHost {
     readonly logger = new Logger(`queue:${queue}`);
+
+    constructor(private readonly optimization: OptimizationJobs) {
+      super();
+    }
 
     async process(job: Job): Promise<unknown> {
       const started = Date.now();
@@ -23,9 +28,14 @@ export function createQueueProcessor(queue: QueueName, concurrency: number) {
             if (holdMs > 0) await sleep(Math.min(holdMs, 60_000));
             return { pid: process.pid, queue } satisfies WorkerPingResult;
           }
-          default:
-            throw new UnrecoverableError(`unknown job name "${job.name}" on queue ${queue}`);
+          case JOBS.optimizeFanout:
+            if (queue !== QUEUES.bidOptimization) break;
+            return await this.optimization.fanout(job);
+          case JOBS.optimizePlan:
+            if (queue !== QUEUES.bidOptimization) break;
+            return await this.optimization.optimizePlan(job);
         }
+        throw new UnrecoverableError(`unknown job name "${job.name}" on queue ${queue}`);
       } finally {
         this.logger.log({ msg: 'job processed', jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, ms: Date.now() - started });
       }

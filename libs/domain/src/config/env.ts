@@ -39,6 +39,25 @@ export class Env {
 
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DB_POOL_SIZE = 10;
+
+  /** When the hourly optimization fires (cron, 5 fields) and in which timezone. */
+  @IsString() @Matches(/^\S+( \S+){4}$/, { message: 'OPTIMIZE_CRON must be a 5-field cron pattern, e.g. "5 * * * *"' })
+  OPTIMIZE_CRON = '5 * * * *';
+
+  @IsString() @MinLength(1)
+  OPTIMIZE_TZ = 'Asia/Shanghai';
+
+  /** Concurrency of the bid-optimization consumer in each worker process (plans at once). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  OPTIMIZE_CONCURRENCY = 2;
+
+  /** How long a worker may hold a job before another takes it over as stalled (BullMQ lockDuration). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  WORKER_LOCK_MS = 30_000;
+
+  /** Test hook: milliseconds a run waits between reading and writing, to widen the window for a kill or an edit. 0 in production. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  OPTIMIZER_TEST_PAUSE_MS = 0;
 }
 
 let cached: Env | undefined;

@@ -99,8 +99,10 @@ const ROLLUP_SET = `impressions = r.impressions + EXCLUDED.impressions, clicks =
  * - **fresh**: the row's plan-hour has no facts yet (the plan-hour rollup has no row), the usual
  *   case for an hourly sync. Rows are COPYed straight into the partitioned fact table and the
  *   rollups get the rows' own sums, aggregated here.
- * - **replacing**: everything else (late orders re-sent for past hours, corrections). One
- *   statement reads the old rows, upserts the new ones and adds the deltas to the rollups.
+ * - **replacing**: everything else (late orders re-sent for past hours, corrections, hours the
+ *   optimizer's keyword states have already absorbed). One statement reads the old rows, upserts
+ *   the new ones, adds the deltas to the rollups, and logs the writes to absorbed hours in
+ *   `keyword_stats_corrections` so the states learn of them.
  * Should a fresh row meet a fact after all (facts written without their rollup), the COPY fails
  * on the primary key, is rolled back to its savepoint, and its rows take the replacing path.
  */
@@ -121,25 +123,35 @@ export class StatsRepository {
     await this.ensurePartitions(rows, tx);
     const hours = [...new Set(rows.map((r) => r.hour.getTime()))];
     const planIds = [...new Set(rows.map((r) => r.planId))];
-    const [taken, days] = await Promise.all([
-      this.db.rows<{ planId: string; h: number }>(
-        `SELECT plan_id AS "planId", (extract(epoch FROM hour) / 3600)::int AS h FROM plan_stats_hourly
-         WHERE advertiser_id = $1 AND plan_id = ANY($2::uuid[]) AND hour = ANY($3::timestamptz[])`,
-        [advertiserId, planIds, hours.map((h) => new Date(h).toISOString())],
-        tx,
-      ),
-      // The budget day of each distinct hour, as Postgres's own time zone rules give it (the
-      // same rules the reports read with).
-      this.db.rows<{ h: number; day: string }>(
-        `SELECT (extract(epoch FROM h) / 3600)::int AS h, to_char((h AT TIME ZONE $1)::date, 'YYYY-MM-DD') AS day FROM unnest($2::timestamptz[]) AS h`,
-        [timezone, hours.map((h) => new Date(h).toISOString())],
-        tx,
-      ),
-    ]);
+    // One statement at a time: they share the transaction's connection.
+    const hourList = hours.map((h) => new Date(h).toISOString());
+    const taken = await this.db.rows<{ planId: string; h: number }>(
+      `SELECT plan_id AS "planId", (extract(epoch FROM hour) / 3600)::int AS h FROM plan_stats_hourly
+       WHERE advertiser_id = $1 AND plan_id = ANY($2::uuid[]) AND hour = ANY($3::timestamptz[])`,
+      [advertiserId, planIds, hourList],
+      tx,
+    );
+    // The budget day of each distinct hour, as Postgres's own time zone rules give it (the same
+    // rules the reports read with).
+    const days = await this.db.rows<{ h: number; day: string }>(
+      `SELECT (extract(epoch FROM h) / 3600)::int AS h, to_char((h AT TIME ZONE $1)::date, 'YYYY-MM-DD') AS day FROM unnest($2::timestamptz[]) AS h`,
+      [timezone, hourList],
+      tx,
+    );
+    // The hour up to which the optimizer's keyword states have absorbed each plan's facts.
+    const absorbed = await this.db.rows<{ planId: string; h: number }>(
+      `SELECT plan_id AS "planId", (extract(epoch FROM as_of) / 3600)::int AS h FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = ANY($2::uuid[])`,
+      [advertiserId, planIds],
+      tx,
+    );
+    const absorbedUntil = new Map(absorbed.map((x) => [x.planId, x.h * HOUR_MS]));
     const takenSet = new Set(taken.map((t) => `${t.planId}|${t.h}`));
     const fresh: HourlyStatRow[] = [];
     const replacing: HourlyStatRow[] = [];
-    for (const r of rows) (takenSet.has(`${r.planId}|${r.hour.getTime() / HOUR_MS}`) ? replacing : fresh).push(r);
+    for (const r of rows) {
+      const late = r.hour.getTime() < (absorbedUntil.get(r.planId) ?? -Infinity);
+      (late || takenSet.has(`${r.planId}|${r.hour.getTime() / HOUR_MS}`) ? replacing : fresh).push(r);
+    }
     if (fresh.length) {
       const dayOf = new Map(days.map((d) => [d.h * HOUR_MS, d.day]));
       await this.db.rows('SAVEPOINT stats_fresh', [], tx);
@@ -222,6 +234,9 @@ export class StatsRepository {
        ),
        delta AS (
          SELECT i.plan_id, i.unit_id, i.keyword_id, i.creative_id, i.hour, (i.hour AT TIME ZONE $2)::date AS day,
+                o.keyword_id IS NOT NULL AS replaced, i.impressions AS new_impressions, i.clicks AS new_clicks, i.cost_fen AS new_cost_fen,
+                i.orders AS new_orders, i.gmv_fen AS new_gmv_fen, o.impressions AS old_impressions, o.clicks AS old_clicks,
+                o.cost_fen AS old_cost_fen, o.orders AS old_orders, o.gmv_fen AS old_gmv_fen,
                 i.impressions - coalesce(o.impressions, 0) AS impressions, i.clicks - coalesce(o.clicks, 0) AS clicks,
                 i.cost_fen - coalesce(o.cost_fen, 0) AS cost_fen, i.orders - coalesce(o.orders, 0) AS orders,
                 i.gmv_fen - coalesce(o.gmv_fen, 0) AS gmv_fen
@@ -237,6 +252,16 @@ export class StatsRepository {
          SELECT $1, plan_id, unit_id, keyword_id, day, sum(impressions), sum(clicks), sum(cost_fen), sum(orders), sum(gmv_fen)
          FROM delta GROUP BY plan_id, unit_id, keyword_id, day
          ON CONFLICT (advertiser_id, keyword_id, day) DO UPDATE SET ${ROLLUP_SET}
+         RETURNING 1
+       ),
+       corrections AS (
+         -- Hours the optimizer's keyword states have already absorbed learn of the change here.
+         INSERT INTO keyword_stats_corrections (advertiser_id, plan_id, keyword_id, hour,
+                old_impressions, old_clicks, old_cost_fen, old_orders, old_gmv_fen, new_impressions, new_clicks, new_cost_fen, new_orders, new_gmv_fen)
+         SELECT $1, d.plan_id, d.keyword_id, d.hour, d.old_impressions, d.old_clicks, d.old_cost_fen, d.old_orders, d.old_gmv_fen,
+                d.new_impressions, d.new_clicks, d.new_cost_fen, d.new_orders, d.new_gmv_fen
+         FROM delta d JOIN plan_bid_state ps ON ps.advertiser_id = $1 AND ps.plan_id = d.plan_id AND d.hour < ps.as_of
+         WHERE NOT d.replaced OR (d.impressions, d.clicks, d.cost_fen, d.orders, d.gmv_fen) <> (0, 0, 0, 0, 0)
          RETURNING 1
        ),
        cd AS (

@@ -1,0 +1,124 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import {
+  type Advertiser,
+  type BidChange,
+  compactReason,
+  fenToCny,
+  isoInZone,
+  JOBS,
+  NotFoundError,
+  type OptimizationRun,
+  OptimizationRepository,
+  optimizeJobId,
+  type OptimizePlanPayload,
+  Optimizer,
+  type Page,
+  PlansRepository,
+  QUEUES,
+  toPage,
+  ValidationFailedError,
+} from '@kuaiche/domain';
+import { Queue } from 'bullmq';
+import { pageArgs } from '../common/pagination';
+import type { BidChangeResponse, BidChangesQueryDto, OptimizeBodyDto, PreviewResponse, RunResponse, RunsQueryDto } from './dto/optimization.dto';
+
+const HOUR_MS = 3_600_000;
+const WAIT_MS = 60_000;
+
+function hourOf(value: string, path: string): Date {
+  const t = Date.parse(value);
+  if (Number.isNaN(t) || t % HOUR_MS !== 0) throw new ValidationFailedError([{ path, message: `${path} must be a valid instant at a whole hour` }]);
+  return new Date(t);
+}
+
+export function toRunResponse(r: OptimizationRun, timeZone: string): RunResponse {
+  return {
+    id: r.id, planId: r.planId, asOf: isoInZone(r.asOf, timeZone), status: r.status, trigger: r.trigger,
+    keywordsSeen: r.keywordsSeen, keywordsChanged: r.keywordsChanged, keywordsSkipped: r.keywordsSkipped,
+    durationMs: r.durationMs, attempts: r.attempts, error: r.error, summary: r.summary,
+    createdAt: r.createdAt.toISOString(), finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
+  };
+}
+
+function toBidChangeResponse(c: BidChange, timeZone: string): BidChangeResponse {
+  return {
+    id: c.id, keywordId: c.keywordId, hour: isoInZone(c.hour, timeZone), oldBid: fenToCny(c.oldBidFen), newBid: fenToCny(c.newBidFen),
+    source: c.source, runId: c.runId, reason: c.reason, createdAt: c.createdAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class OptimizationService {
+  constructor(
+    private readonly optimizer: Optimizer,
+    private readonly runs: OptimizationRepository,
+    private readonly plans: PlansRepository,
+    @InjectQueue(QUEUES.bidOptimization) private readonly queue: Queue,
+  ) {}
+
+  private async requirePlan(advertiserId: string, planId: string): Promise<void> {
+    if (!(await this.plans.findById(advertiserId, planId))) throw new NotFoundError('plan');
+  }
+
+  /** Dry run: the decisions and their explanations, nothing written. */
+  async preview(a: Advertiser, planId: string, body: OptimizeBodyDto): Promise<PreviewResponse> {
+    const asOf = hourOf(body.asOf, 'asOf');
+    await this.requirePlan(a.id, planId);
+    const d = await this.optimizer.preview(a, planId, asOf);
+    return {
+      asOf: isoInZone(asOf, a.timezone),
+      changes: d.result.decisions
+        .filter((x) => x.action === 'changed')
+        .map((x) => ({ keywordId: x.keywordId, oldBid: fenToCny(x.oldBidFen), newBid: fenToCny(x.newBidFen), reason: compactReason(x.reason) })),
+      summary: d.skippedReason ? { note: d.skippedReason } : { ...d.result.summary, verdicts: d.result.verdicts },
+    };
+  }
+
+  /**
+   * Applies (plan, asOf): with `wait`, runs it here and answers with the finished run (or the run
+   * as it stands after 60 s); otherwise enqueues the same job the scheduler would and answers
+   * with the queued run. A plan-hour that already ran answers with that run.
+   */
+  async apply(a: Advertiser, planId: string, body: OptimizeBodyDto, wait: boolean): Promise<{ finished: boolean; run: RunResponse }> {
+    const asOf = hourOf(body.asOf, 'asOf');
+    await this.requirePlan(a.id, planId);
+    const existing = await this.runs.ensureRun(a.id, planId, asOf, 'api');
+    const done = (r: OptimizationRun) => ({ finished: r.status === 'succeeded' || r.status === 'skipped' || r.status === 'failed', run: toRunResponse(r, a.timezone) });
+    if (existing.status === 'succeeded' || existing.status === 'skipped') return done(existing);
+    if (wait) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WAIT_MS)));
+      const running = this.optimizer.run(a, planId, asOf, 'api').catch(() => null);
+      const r = await Promise.race([running, timeout]);
+      clearTimeout(timer);
+      return done(r ?? (await this.runs.findRunByKey(a.id, planId, asOf))!);
+    }
+    await this.queue.add(JOBS.optimizePlan, { advertiserId: a.id, planId, asOf: asOf.toISOString(), trigger: 'api' } satisfies OptimizePlanPayload, {
+      jobId: optimizeJobId(planId, asOf),
+    });
+    return { finished: false, run: toRunResponse(existing, a.timezone) };
+  }
+
+  async bidChanges(a: Advertiser, planId: string, q: BidChangesQueryDto): Promise<Page<BidChangeResponse>> {
+    const { limit, afterId } = pageArgs(q);
+    const from = q.from === undefined ? undefined : hourOf(q.from, 'from');
+    const to = q.to === undefined ? undefined : hourOf(q.to, 'to');
+    await this.requirePlan(a.id, planId);
+    const rows = await this.runs.listBidChanges(a.id, planId, { keywordId: q.keywordId?.toLowerCase(), source: q.source, from, to, afterId, limit });
+    return toPage(rows, limit, (r) => toBidChangeResponse(r, a.timezone));
+  }
+
+  async listRuns(a: Advertiser, q: RunsQueryDto): Promise<Page<RunResponse>> {
+    const { limit, afterId } = pageArgs(q);
+    const asOf = q.asOf === undefined ? undefined : hourOf(q.asOf, 'asOf');
+    const rows = await this.runs.listRuns(a.id, { planId: q.planId?.toLowerCase(), asOf, afterId, limit });
+    return toPage(rows, limit, (r) => toRunResponse(r, a.timezone));
+  }
+
+  async getRun(a: Advertiser, id: string): Promise<RunResponse> {
+    const r = await this.runs.findRun(a.id, id);
+    if (!r) throw new NotFoundError('optimization run');
+    return toRunResponse(r, a.timezone);
+  }
+}

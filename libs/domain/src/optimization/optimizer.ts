@@ -1,0 +1,335 @@
+import {
+  advanceState,
+  type BidDecision,
+  decayedStateFromRows,
+  type DecayedState,
+  halfLivesOf,
+  type KeywordInput,
+  optimizePlan,
+  type OptimizeResult,
+  type PlanHourInput,
+  resolveConfig,
+  type RowChange,
+  stateAgg,
+  type StatRow,
+} from '@kuaiche/bidding';
+import { performance } from 'perf_hooks';
+import { setTimeout as sleep } from 'timers/promises';
+import type { Db, Tx } from '../db/db';
+import { NotFoundError } from '../errors';
+import type { OptimizationRepository, OptimizationRun, RunTrigger } from '../repositories/optimization.repository';
+import { PLAN_COLS } from '../repositories/plans.repository';
+import { isoInZone } from '../time';
+import type { Advertiser, Plan } from '../types';
+import { decodeState, encodeState } from './state-codec';
+
+const HOUR_MS = 3_600_000;
+const CONFIG = resolveConfig();
+
+export interface OptimizerHooks {
+  /** Milliseconds to hold a run between reading and writing (tests widen the window to kill or edit). */
+  pauseMs?: number;
+}
+
+interface KeywordRow {
+  id: string;
+  unitId: string;
+  bidFen: number;
+  status: 'active' | 'paused' | 'deleted';
+  locked: boolean;
+  suggestedBidFen: number | null;
+  qualityScore: number | null;
+  version: number;
+  state: Buffer | null;
+}
+
+interface FactRow {
+  keywordId: string;
+  h: number;
+  impressions: number;
+  clicks: number;
+  costFen: number;
+  orders: number;
+  gmvFen: number;
+}
+
+interface CorrectionRow {
+  seq: number;
+  keywordId: string;
+  h: number;
+  old: [number, number, number, number, number];
+  new: [number, number, number, number, number];
+}
+
+/** What a run decided, before anything is written. */
+export interface Decided {
+  asOf: Date;
+  plan: Plan;
+  result: OptimizeResult;
+  keywords: KeywordRow[];
+  /** States to store (rolled forward or rebuilt), by keyword id. */
+  states: Map<string, DecayedState>;
+  correctionsSeq: number;
+  /** Set when the plan's states are already past asOf: nothing to decide. */
+  skippedReason?: string;
+  /** readMs includes planReadMs: the plan, units, keywords with their states and the plan-hours. */
+  timings: { readMs: number; planReadMs?: number; computeMs: number };
+}
+
+/** Runs the thunks one after another (statements on one connection), results in order. */
+async function sequence<T extends readonly unknown[]>(thunks: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  const out: unknown[] = [];
+  for (const f of thunks as readonly (() => Promise<unknown>)[]) out.push(await f());
+  return out as unknown as T;
+}
+
+const toStatRow = (r: { h: number; impressions: number; clicks: number; costFen: number; orders: number; gmvFen: number }): StatRow => ({
+  hour: r.h, impressions: r.impressions, clicks: r.clicks, costFen: r.costFen, orders: r.orders, gmvFen: r.gmvFen,
+});
+
+/** Local hour of day, day of week (0 = Monday) and date of an instant in the zone. */
+export function localClock(instant: Date, timeZone: string): { hourOfDay: number; dayOfWeek: number; date: string } {
+  const iso = isoInZone(instant, timeZone);
+  const date = iso.slice(0, 10);
+  const [y, m, d] = date.split('-').map(Number);
+  return { hourOfDay: Number(iso.slice(11, 13)), dayOfWeek: (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7, date };
+}
+
+/**
+ * One plan-hour of bid optimization: read the plan, its live keywords, their decayed states and
+ * the facts since; decide with libs/bidding; write the bids, the audit rows, the new states and
+ * the run, all in one transaction.
+ *
+ * Consistency: the run holds the advertiser's stats lock in shared mode (ingestion takes it
+ * exclusively), so no stats write lands between what the run reads and what it records as
+ * absorbed; and a per-plan lock, so runs of one plan never interleave. A keyword whose version
+ * moved after the read (a seller's edit) is left alone and counted as skipped. Killed at any
+ * point, the transaction rolls back whole, and a retry computes the same thing from the same
+ * inputs. Time is `asOf` only: nothing here reads the clock to decide.
+ */
+export class Optimizer {
+  constructor(
+    private readonly db: Db,
+    private readonly runs: OptimizationRepository,
+  ) {}
+
+  /** Computes the decisions for (plan, asOf) and writes nothing. */
+  async preview(advertiser: Advertiser, planId: string, asOf: Date): Promise<Decided> {
+    return this.db.tx(async (tx) => {
+      await this.lock(advertiser.id, planId, tx);
+      return this.decide(advertiser, planId, asOf, tx);
+    });
+  }
+
+  /**
+   * Runs (plan, asOf) once: a run already finished is returned as it is. `runId` is the row
+   * created by `OptimizationRepository.ensureRun`.
+   */
+  async run(advertiser: Advertiser, planId: string, asOf: Date, trigger: RunTrigger, hooks: OptimizerHooks = {}): Promise<OptimizationRun> {
+    const run = await this.runs.ensureRun(advertiser.id, planId, asOf, trigger);
+    if (run.status === 'succeeded' || run.status === 'skipped') return run;
+    await this.runs.markRunning(advertiser.id, run.id);
+    const started = performance.now();
+    try {
+      return await this.db.tx(async (tx) => {
+        await this.lock(advertiser.id, planId, tx);
+        const current = await this.runs.findRunByKey(advertiser.id, planId, asOf, tx, true);
+        if (!current || current.status === 'succeeded' || current.status === 'skipped') return current!;
+        const d = await this.decide(advertiser, planId, asOf, tx);
+        if (hooks.pauseMs) await sleep(hooks.pauseMs);
+        if (d.skippedReason) {
+          return this.runs.finishRun(advertiser.id, run.id, { status: 'skipped', seen: 0, changed: 0, skipped: 0, durationMs: performance.now() - started, summary: { note: d.skippedReason } }, tx);
+        }
+        const w = await this.write(advertiser.id, run.id, d, tx);
+        return this.runs.finishRun(
+          advertiser.id,
+          run.id,
+          {
+            status: 'succeeded',
+            seen: d.result.decisions.length,
+            changed: w.applied,
+            skipped: d.result.summary.keywordsSkipped + w.editedMeanwhile,
+            durationMs: performance.now() - started,
+            summary: { ...d.result.summary, verdicts: d.result.verdicts, editedMeanwhile: w.editedMeanwhile, timings: { ...d.timings, writeMs: w.ms, ...w.parts } },
+          },
+          tx,
+        );
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await this.runs.finishRun(advertiser.id, run.id, { status: 'failed', seen: 0, changed: 0, skipped: 0, durationMs: performance.now() - started, error: message.slice(0, 2000) });
+      throw err;
+    }
+  }
+
+  private async lock(advertiserId: string, planId: string, tx: Tx): Promise<void> {
+    await this.db.rows(`SELECT pg_advisory_xact_lock(hashtext('optimize:' || $1::text))`, [planId], tx);
+    await this.db.rows(`SELECT pg_advisory_xact_lock_shared(hashtext('stats:' || $1::text))`, [advertiserId], tx);
+  }
+
+  /** Reads (under the locks taken by the caller) and decides. */
+  async decide(advertiser: Advertiser, planId: string, asOf: Date, tx: Tx): Promise<Decided> {
+    const t0 = performance.now();
+    const a = advertiser.id;
+    const T = asOf.getTime() / HOUR_MS;
+    const plan = await this.db.one<Plan>(`SELECT ${PLAN_COLS} FROM plans WHERE advertiser_id = $1 AND id = $2`, [a, planId], tx);
+    if (!plan) throw new NotFoundError('plan');
+    // One statement at a time: they share the transaction's connection.
+    const [units, keywords, planState, planHours] = await sequence([
+      () => this.db.rows<{ id: string; skuPriceFen: number; status: 'active' | 'paused' | 'archived' }>(
+        `SELECT id, sku_price_fen AS "skuPriceFen", status FROM units WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
+      () => this.db.rows<KeywordRow>(
+        `SELECT k.id, k.unit_id AS "unitId", k.bid_fen AS "bidFen", k.status, k.locked, k.suggested_bid_fen AS "suggestedBidFen",
+                k.quality_score AS "qualityScore", k.version, s.state
+         FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.keyword_id = k.id
+         WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id`, [a, planId], tx),
+      () => this.db.one<{ h: number; seq: number }>(
+        `SELECT (extract(epoch FROM as_of) / 3600)::int AS h, corrections_seq AS seq FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
+      () => this.db.rows<PlanHourInput>(
+        `SELECT (extract(epoch FROM hour) / 3600)::int AS hour, impressions, cost_fen AS "costFen" FROM plan_stats_hourly
+         WHERE advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4 ORDER BY hour`,
+        [a, planId, new Date((T - CONFIG.lookbackHours) * HOUR_MS).toISOString(), asOf.toISOString()], tx),
+    ]);
+    const tKeywords = performance.now();
+    const clock = localClock(asOf, advertiser.timezone);
+    const at = { asOf: T, hourOfDay: clock.hourOfDay, dayOfWeek: clock.dayOfWeek, plan: { type: plan.type, schedule: plan.schedule } };
+    const base: Omit<Decided, 'result' | 'timings'> = { asOf, plan, keywords, states: new Map(), correctionsSeq: planState?.seq ?? 0 };
+    if (planState && planState.h > T) {
+      const empty = optimizePlan({ ...at, date: clock.date, plan: this.planInput(plan), units, keywords: [], planHours });
+      return { ...base, result: empty, skippedReason: `this plan's states are already at ${new Date(planState.h * HOUR_MS).toISOString()}, later than asOf`, timings: { readMs: performance.now() - t0, computeMs: 0 } };
+    }
+
+    // Which keywords have a usable state, and from which hour the facts must be read.
+    const template = decayedStateFromRows([], 0, at, CONFIG);
+    const { halfLife, roiHalfLife } = halfLivesOf(plan.type, CONFIG);
+    const stored = new Map<string, DecayedState>();
+    const rebuild: string[] = [];
+    for (const k of keywords) {
+      const s = planState && k.state ? decodeState(k.state, template) : null;
+      if (s && s.asOf <= T && s.halfLifeHours === halfLife && s.roiHalfLifeHours === roiHalfLife) stored.set(k.id, s);
+      else rebuild.push(k.id);
+    }
+    const since = planState ? planState.h : T;
+    const [recent, history, corrections] = await sequence([
+      () => since < T && stored.size
+        ? this.facts(`advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4`, [a, planId, new Date(since * HOUR_MS).toISOString(), asOf.toISOString()], tx)
+        : Promise.resolve([] as FactRow[]),
+      () => rebuild.length
+        ? this.facts(`advertiser_id = $1 AND keyword_id = ANY($2::uuid[]) AND hour >= $3 AND hour < $4`,
+            [a, rebuild, new Date((T - CONFIG.lookbackHours) * HOUR_MS).toISOString(), asOf.toISOString()], tx)
+        : Promise.resolve([] as FactRow[]),
+      () => planState
+        ? this.db.rows<{ seq: string; keywordId: string; h: number; o: string[]; n: string[] }>(
+            `SELECT seq, keyword_id AS "keywordId", (extract(epoch FROM hour) / 3600)::int AS h,
+                    ARRAY[old_impressions, old_clicks, old_cost_fen, old_orders, old_gmv_fen]::text[] AS o,
+                    ARRAY[new_impressions, new_clicks, new_cost_fen, new_orders, new_gmv_fen]::text[] AS n
+             FROM keyword_stats_corrections WHERE advertiser_id = $1 AND plan_id = $2 AND seq > $3 ORDER BY seq`,
+            [a, planId, planState.seq], tx)
+        : Promise.resolve([]),
+    ]);
+    const readMs = performance.now() - t0;
+    const planReadMs = tKeywords - t0;
+    const t1 = performance.now();
+
+    const byKeyword = new Map<string, RowChange[]>();
+    const push = (id: string, c: RowChange) => {
+      const list = byKeyword.get(id);
+      if (list) list.push(c);
+      else byKeyword.set(id, [c]);
+    };
+    for (const r of recent) if (stored.has(r.keywordId)) push(r.keywordId, { before: null, after: toStatRow(r) });
+    let seq = planState?.seq ?? 0;
+    for (const c of corrections) {
+      seq = Math.max(seq, Number(c.seq));
+      // Hours at or after the plan's state hour are read whole above; only older ones are deltas.
+      if (c.h >= since || !stored.has(c.keywordId)) continue;
+      const v = (x: string[]) => ({ h: c.h, impressions: Number(x[0]), clicks: Number(x[1]), costFen: Number(x[2]), orders: Number(x[3]), gmvFen: Number(x[4]) });
+      push(c.keywordId, { before: c.o[0] === null ? null : toStatRow(v(c.o)), after: toStatRow(v(c.n)) });
+    }
+    const rowsOf = new Map<string, StatRow[]>();
+    for (const r of history) {
+      const list = rowsOf.get(r.keywordId);
+      if (list) list.push(toStatRow(r));
+      else rowsOf.set(r.keywordId, [toStatRow(r)]);
+    }
+
+    const states = new Map<string, DecayedState>();
+    const inputs: KeywordInput[] = keywords.map((k) => {
+      let s = stored.get(k.id);
+      if (s) {
+        const changes = byKeyword.get(k.id);
+        if (changes || s.asOf < T) s = advanceState(s, T, changes ?? [], k.bidFen, plan.schedule);
+        if (changes) states.set(k.id, s);
+      } else {
+        s = decayedStateFromRows(rowsOf.get(k.id) ?? [], k.bidFen, at, CONFIG);
+        states.set(k.id, s);
+      }
+      return { id: k.id, unitId: k.unitId, bidFen: k.bidFen, status: k.status, locked: k.locked, suggestedBidFen: k.suggestedBidFen, qualityScore: k.qualityScore, agg: stateAgg(s) };
+    });
+    const result = optimizePlan({ ...at, date: clock.date, plan: this.planInput(plan), units, keywords: inputs, planHours });
+    return { ...base, result, states, correctionsSeq: seq, timings: { readMs, planReadMs, computeMs: performance.now() - t1 } };
+  }
+
+  private facts(where: string, params: unknown[], tx: Tx): Promise<FactRow[]> {
+    return this.db.rows<FactRow>(
+      `SELECT keyword_id AS "keywordId", (extract(epoch FROM hour) / 3600)::int AS h, impressions::int AS impressions, clicks::int AS clicks,
+              cost_fen::float8 AS "costFen", orders::int AS orders, gmv_fen::float8 AS "gmvFen"
+       FROM keyword_stats_hourly WHERE ${where}`,
+      params,
+      tx,
+    );
+  }
+
+  private planInput(p: Plan) {
+    return {
+      id: p.id, type: p.type, status: p.status, bidStrategy: p.bidStrategy, dailyBudgetFen: p.dailyBudgetFen, targetRoi: p.targetRoi,
+      minBidFen: p.minBidFen, maxBidFen: p.maxBidFen, schedule: p.schedule, promo: p.promo,
+    };
+  }
+
+  /** Bids (version-checked), audit rows, states and the plan's state hour, in the caller's transaction. */
+  private async write(advertiserId: string, runId: string, d: Decided, tx: Tx): Promise<{ applied: number; editedMeanwhile: number; ms: number; parts: Record<string, number> }> {
+    const t0 = performance.now();
+    const versions = new Map(d.keywords.map((k) => [k.id, k.version]));
+    const changed = d.result.decisions.filter((x: BidDecision) => x.action === 'changed');
+    const updated = changed.length
+      ? await this.db.rows<{ id: string }>(
+          `UPDATE keywords k SET bid_fen = c.bid_fen, version = k.version + 1, updated_at = now()
+           FROM unnest($2::uuid[], $3::bigint[], $4::int[]) AS c(id, bid_fen, version)
+           WHERE k.advertiser_id = $1 AND k.id = c.id AND k.version = c.version AND k.status = 'active' AND NOT k.locked
+           RETURNING k.id`,
+          [advertiserId, changed.map((c) => c.keywordId), changed.map((c) => c.newBidFen), changed.map((c) => versions.get(c.keywordId))],
+          tx,
+        )
+      : [];
+    const tBids = performance.now();
+    const applied = new Set(updated.map((u) => u.id));
+    await this.runs.insertBidChanges(
+      advertiserId,
+      d.asOf,
+      'optimizer',
+      runId,
+      changed.filter((c) => applied.has(c.keywordId)).map((c) => ({ planId: d.plan.id, keywordId: c.keywordId, oldBidFen: c.oldBidFen, newBidFen: c.newBidFen, reason: c.reason })),
+      tx,
+    );
+    const tAudit = performance.now();
+    if (d.states.size) {
+      const ids = [...d.states.keys()];
+      await this.db.rows(
+        `INSERT INTO keyword_bid_state (advertiser_id, keyword_id, plan_id, state)
+         SELECT $1, id, $2, state FROM unnest($3::uuid[], $4::bytea[]) AS t(id, state)
+         ON CONFLICT (advertiser_id, keyword_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, state = EXCLUDED.state`,
+        [advertiserId, d.plan.id, ids, ids.map((id) => encodeState(d.states.get(id)!))],
+        tx,
+      );
+    }
+    await this.db.rows(
+      `INSERT INTO plan_bid_state (advertiser_id, plan_id, as_of, corrections_seq) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (advertiser_id, plan_id) DO UPDATE SET as_of = EXCLUDED.as_of, corrections_seq = EXCLUDED.corrections_seq`,
+      [advertiserId, d.plan.id, d.asOf.toISOString(), d.correctionsSeq],
+      tx,
+    );
+    const tEnd = performance.now();
+    return { applied: applied.size, editedMeanwhile: changed.length - applied.size, ms: tEnd - t0, parts: { bidsMs: tBids - t0, auditMs: tAudit - tBids, statesMs: tEnd - tAudit } };
+  }
+}

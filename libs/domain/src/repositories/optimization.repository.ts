@@ -1,0 +1,166 @@
+import type { Db, Tx } from '../db/db';
+import { newId } from '../ids';
+import { copyText, reasonJson } from '../optimization/reason';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type RunTrigger = 'schedule' | 'api';
+export const BID_CHANGE_SOURCES = ['optimizer', 'manual', 'rule'] as const;
+export type BidChangeSource = (typeof BID_CHANGE_SOURCES)[number];
+
+export interface OptimizationRun {
+  id: string;
+  advertiserId: string;
+  planId: string;
+  asOf: Date;
+  status: RunStatus;
+  trigger: RunTrigger;
+  keywordsSeen: number;
+  keywordsChanged: number;
+  keywordsSkipped: number;
+  durationMs: number | null;
+  attempts: number;
+  error: string | null;
+  summary: Record<string, unknown> | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface BidChange {
+  id: string;
+  planId: string;
+  keywordId: string;
+  hour: Date;
+  oldBidFen: number;
+  newBidFen: number;
+  source: BidChangeSource;
+  runId: string | null;
+  reason: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface NewBidChange {
+  planId: string;
+  keywordId: string;
+  oldBidFen: number;
+  newBidFen: number;
+  reason: unknown;
+}
+
+const RUN_COLS = `id, advertiser_id AS "advertiserId", plan_id AS "planId", as_of AS "asOf", status, trigger,
+  keywords_seen AS "keywordsSeen", keywords_changed AS "keywordsChanged", keywords_skipped AS "keywordsSkipped",
+  duration_ms AS "durationMs", attempts, error, summary, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+const CHANGE_COLS = `id, plan_id AS "planId", keyword_id AS "keywordId", hour, old_bid_fen AS "oldBidFen", new_bid_fen AS "newBidFen",
+  source, run_id AS "runId", reason, created_at AS "createdAt"`;
+
+export interface RunFilter {
+  planId?: string;
+  asOf?: Date;
+  afterId?: string;
+  limit: number;
+}
+
+export interface BidChangeFilter {
+  keywordId?: string;
+  source?: BidChangeSource;
+  /** Hours from (inclusive) and to (exclusive). */
+  from?: Date;
+  to?: Date;
+  afterId?: string;
+  limit: number;
+}
+
+/** Optimization runs and the bid-change audit trail. Every method is scoped to the advertiser. */
+export class OptimizationRepository {
+  constructor(private readonly db: Db) {}
+
+  /** The run of (plan, asOf), created `queued` if there is none yet; never a second one. */
+  async ensureRun(advertiserId: string, planId: string, asOf: Date, trigger: RunTrigger, tx?: Tx): Promise<OptimizationRun> {
+    const inserted = await this.db.one<OptimizationRun>(
+      `INSERT INTO optimization_runs (id, advertiser_id, plan_id, as_of, status, trigger) VALUES ($1, $2, $3, $4, 'queued', $5)
+       ON CONFLICT (advertiser_id, plan_id, as_of) DO NOTHING RETURNING ${RUN_COLS}`,
+      [newId(), advertiserId, planId, asOf.toISOString(), trigger],
+      tx,
+    );
+    return inserted ?? (await this.findRunByKey(advertiserId, planId, asOf, tx))!;
+  }
+
+  findRunByKey(advertiserId: string, planId: string, asOf: Date, tx?: Tx, forUpdate = false): Promise<OptimizationRun | null> {
+    return this.db.one<OptimizationRun>(
+      `SELECT ${RUN_COLS} FROM optimization_runs WHERE advertiser_id = $1 AND plan_id = $2 AND as_of = $3${forUpdate ? ' FOR UPDATE' : ''}`,
+      [advertiserId, planId, asOf.toISOString()],
+      tx,
+    );
+  }
+
+  findRun(advertiserId: string, id: string): Promise<OptimizationRun | null> {
+    return this.db.one<OptimizationRun>(`SELECT ${RUN_COLS} FROM optimization_runs WHERE advertiser_id = $1 AND id = $2`, [advertiserId, id]);
+  }
+
+  /** Newest first (ids are time-ordered UUIDv7). */
+  listRuns(advertiserId: string, f: RunFilter): Promise<OptimizationRun[]> {
+    const params: unknown[] = [advertiserId];
+    const where = ['advertiser_id = $1'];
+    if (f.planId) where.push(`plan_id = $${params.push(f.planId)}`);
+    if (f.asOf) where.push(`as_of = $${params.push(f.asOf.toISOString())}`);
+    if (f.afterId) where.push(`id < $${params.push(f.afterId)}`);
+    return this.db.rows<OptimizationRun>(
+      `SELECT ${RUN_COLS} FROM optimization_runs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(f.limit + 1)}`,
+      params,
+    );
+  }
+
+  /** Marks a run started (a new attempt); committed on its own so operators see it running. */
+  async markRunning(advertiserId: string, runId: string): Promise<void> {
+    await this.db.rows(
+      `UPDATE optimization_runs SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL
+       WHERE advertiser_id = $1 AND id = $2 AND status IN ('queued', 'running', 'failed')`,
+      [advertiserId, runId],
+    );
+  }
+
+  async finishRun(
+    advertiserId: string,
+    runId: string,
+    r: { status: RunStatus; seen: number; changed: number; skipped: number; durationMs: number; error?: string | null; summary?: unknown },
+    tx?: Tx,
+  ): Promise<OptimizationRun> {
+    const row = await this.db.one<OptimizationRun>(
+      `UPDATE optimization_runs SET status = $3, keywords_seen = $4, keywords_changed = $5, keywords_skipped = $6, duration_ms = $7,
+         error = $8, summary = $9, finished_at = now()
+       WHERE advertiser_id = $1 AND id = $2 RETURNING ${RUN_COLS}`,
+      [advertiserId, runId, r.status, r.seen, r.changed, r.skipped, Math.round(r.durationMs), r.error ?? null, r.summary === undefined ? null : JSON.stringify(r.summary)],
+      tx,
+    );
+    return row!;
+  }
+
+  /** Appends audit rows for one hour: one COPY for the batch (a run writes up to thousands). */
+  async insertBidChanges(advertiserId: string, hour: Date, source: BidChangeSource, runId: string | null, changes: NewBidChange[], tx: Tx): Promise<void> {
+    if (changes.length === 0) return;
+    const h = hour.toISOString();
+    const run = runId ?? '\\N';
+    await this.db.copyFrom(
+      'COPY bid_changes (id, advertiser_id, plan_id, keyword_id, hour, old_bid_fen, new_bid_fen, source, run_id, reason) FROM STDIN',
+      changes.map((c) => `${newId()}\t${advertiserId}\t${c.planId}\t${c.keywordId}\t${h}\t${c.oldBidFen}\t${c.newBidFen}\t${source}\t${run}\t${copyText(reasonJson(c.reason))}\n`),
+      tx,
+    );
+  }
+
+  /** Newest first. */
+  listBidChanges(advertiserId: string, planId: string, f: BidChangeFilter): Promise<BidChange[]> {
+    const params: unknown[] = [advertiserId, planId];
+    const where = ['advertiser_id = $1', 'plan_id = $2'];
+    if (f.keywordId) where.push(`keyword_id = $${params.push(f.keywordId)}`);
+    if (f.source) where.push(`source = $${params.push(f.source)}`);
+    if (f.from) where.push(`hour >= $${params.push(f.from.toISOString())}`);
+    if (f.to) where.push(`hour < $${params.push(f.to.toISOString())}`);
+    if (f.afterId) where.push(`id < $${params.push(f.afterId)}`);
+    return this.db.rows<BidChange>(
+      `SELECT ${CHANGE_COLS} FROM bid_changes WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(f.limit + 1)}`,
+      params,
+    );
+  }
+}
