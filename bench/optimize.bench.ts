@@ -19,6 +19,8 @@
  * 4. Interactive: POST /v1/plans/{id}/optimize?wait=true for one 1,000-keyword plan, hour after
  *    hour (each hour's facts written first, untimed), BENCH_CALLS (30) calls: p50 / p95.
  *
+ * BENCH_WORKER_PROF=<dir> writes a CPU profile of each worker process there.
+ *
  * Goals: the steady hour under 30 s on this machine and within 3x of the floor; more throughput
  * with 2 workers than with 1; the interactive p95 under 300 ms.
  */
@@ -121,7 +123,7 @@ async function seed(db: Client): Promise<{ planIds: string[]; apiKey: string; ad
 
 function startWorkers(n: number, prefix: string): { procs: ChildProcess[]; stop: () => Promise<void> } {
   const procs = Array.from({ length: n }, () =>
-    spawn(process.execPath, [WORKER], {
+    spawn(process.execPath, [...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : []), WORKER], {
       env: { ...process.env, DATABASE_URL: dbUrl(DB_NAME), QUEUE_PREFIX: prefix, SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
       stdio: ['ignore', 'inherit', 'inherit'],
     }),

@@ -181,7 +181,7 @@ export class Optimizer {
       () => this.db.rows<KeywordRow>(
         `SELECT k.id, k.unit_id AS "unitId", k.bid_fen AS "bidFen", k.status, k.locked, k.suggested_bid_fen AS "suggestedBidFen",
                 k.quality_score AS "qualityScore", k.version, s.state
-         FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.keyword_id = k.id
+         FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.plan_id = k.plan_id AND s.keyword_id = k.id
          WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id`, [a, planId], tx),
       () => this.db.one<{ h: number; seq: number }>(
         `SELECT (extract(epoch FROM as_of) / 3600)::int AS h, corrections_seq AS seq FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),

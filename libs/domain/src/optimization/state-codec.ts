@@ -49,20 +49,19 @@ export function encodeState(s: DecayedState): Buffer {
 /** The state, or null when it was written with another layout (or is damaged). `template` gives the layout. */
 export function decodeState(buf: Buffer, template: DecayedState): DecayedState | null {
   const { fields, arrays, format } = layout(template);
-  if (buf.byteLength % 8 !== 0 || buf.byteLength < 8) return null;
-  const copy = new Float64Array(buf.byteLength / 8);
-  new Uint8Array(copy.buffer).set(buf);
-  if (copy[0] !== format) return null;
+  const n = buf.byteLength / 8;
+  if (!Number.isInteger(n) || n < 1 || buf.readDoubleLE(0) !== format) return null;
   const rec: Record<string, number | number[]> = {};
   let k = 1;
   for (let i = 0; i < fields.length; i++) {
-    if (k >= copy.length) return null;
+    if (k >= n) return null;
     if (arrays[i]) {
-      const len = copy[k++];
-      if (!Number.isInteger(len) || len < 0 || k + len > copy.length) return null;
-      rec[fields[i]] = Array.from(copy.subarray(k, k + len));
-      k += len;
-    } else rec[fields[i]] = copy[k++];
+      const len = buf.readDoubleLE(8 * k++);
+      if (!Number.isInteger(len) || len < 0 || k + len > n) return null;
+      const a = new Array<number>(len);
+      for (let j = 0; j < len; j++) a[j] = buf.readDoubleLE(8 * k++);
+      rec[fields[i]] = a;
+    } else rec[fields[i]] = buf.readDoubleLE(8 * k++);
   }
-  return k === copy.length ? (rec as unknown as DecayedState) : null;
+  return k === n ? (rec as unknown as DecayedState) : null;
 }
