@@ -1,23 +1,45 @@
 /**
- * `npm run demo`: starts the API and the worker, creates a demo advertiser with one plan of
- * each type (about 200 keywords, 3 creatives per unit) through the public API, prints the API
- * key and the /docs address, and keeps running until Ctrl-C.
+ * `npm run demo`: the whole loop on a sandbox market. Starts the API and the worker, creates a
+ * demo advertiser (on the external clock) with four plans (core-word, long-tail, test-product
+ * with 3 new SKUs, promo with a 618-style calendar) through the public API, runs the warm-up week
+ * at the seller's bids, then drives the simulated days hour by hour through the API, the queue and
+ * the worker (explicit asOf: minutes, not days), prints a table per plan beside the same market
+ * with fixed bids and with the practitioner's rule, and writes demo-report/index.html.
  *
- *   npm run demo                 keep running
- *   npm run demo -- --exit       seed, print, stop (used by the demo's own test)
+ *   npm run demo                                   14 days, seed 7, about 1,000 keywords
+ *   npm run demo -- --days 28 --seed 7 --keywords 5000
+ *   npm run demo -- --serve                        keep the API running afterwards (Ctrl-C)
  *
- * PORT (default 3000) and ADMIN_TOKEN (default: a random one for this run) are honoured.
+ * PORT (default 3000), ADMIN_TOKEN (default: random for this run) and DEMO_REPORT_DIR (default
+ * demo-report) are honoured.
  */
 import { type ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
-import { join } from 'path';
+import { join, resolve } from 'path';
+import { drive } from './demo/drive';
+import { printTable, tableRows, writeReport, type ReportExtras } from './demo/report';
+import { buildWorld } from './demo/world';
 
 const args = process.argv.slice(2);
-const exitAfterSeed = args.includes('--exit');
+function flag(name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!Number.isInteger(v) || v <= 0) {
+    console.error(`[demo] --${name} needs a positive whole number, got ${args[i + 1]}`);
+    process.exit(2);
+  }
+  return v;
+}
+const days = flag('days', 14);
+const seedArg = flag('seed', 7);
+const keywordCount = flag('keywords', 1000);
+const serve = args.includes('--serve');
 const port = Number(process.env.PORT ?? 3000);
 const adminToken = process.env.ADMIN_TOKEN ?? `demo-${randomBytes(16).toString('hex')}`;
 const base = `http://127.0.0.1:${port}`;
 const distApps = join(__dirname, '..', 'apps');
+const reportDir = resolve(process.env.DEMO_REPORT_DIR ?? 'demo-report');
 
 function start(name: string, file: string): ChildProcess {
   const child = spawn(process.execPath, [file], {
@@ -59,7 +81,7 @@ async function call<T>(method: string, path: string, token: string, body?: unkno
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 500)}`);
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
@@ -76,141 +98,44 @@ async function waitHealthy(): Promise<void> {
   throw new Error(`the API did not become healthy at ${base}`);
 }
 
-interface PlanSpec {
-  name: string;
-  type: 'core_word' | 'long_tail' | 'test_product' | 'promo';
-  dailyBudget: number;
-  targetRoi: number;
-  minBid: number;
-  maxBid: number;
-  promo?: unknown;
-  units: { name: string; skuId: string; skuPrice: number; keywords: string[]; bid: number }[];
-}
-
-const MODIFIERS = ['女', '夏季', '新款', '2026', '大码', '显瘦', '纯棉', '碎花', '长款', '韩版', '高腰', '雪纺', '正品', '旗舰店', '包邮', '学生', '妈妈', '气质', '法式', '宽松', '小个子', '中长款', '过膝', '白色', '黑色'];
-
-function keywordsFor(root: string, n: number): string[] {
-  const out = [root];
-  for (let i = 0; out.length < n; i++) {
-    const a = MODIFIERS[i % MODIFIERS.length];
-    const b = MODIFIERS[Math.floor(i / MODIFIERS.length) % MODIFIERS.length];
-    const text = i < MODIFIERS.length ? `${root} ${a}` : `${b} ${root} ${a}`;
-    if (!out.includes(text)) out.push(text);
-  }
-  return out;
-}
-
-function nextJune(): number {
-  const now = new Date();
-  return now.getUTCMonth() >= 5 ? now.getUTCFullYear() + 1 : now.getUTCFullYear();
-}
-
-function demoPlans(): PlanSpec[] {
-  const y = nextJune();
-  return [
-    {
-      name: '核心词计划 · 连衣裙',
-      type: 'core_word',
-      dailyBudget: 800,
-      targetRoi: 3,
-      minBid: 0.5,
-      maxBid: 12,
-      units: [
-        { name: '碎花连衣裙 A款', skuId: '100012043978', skuPrice: 199, keywords: keywordsFor('连衣裙', 25), bid: 2.8 },
-        { name: '雪纺连衣裙 B款', skuId: '100012043979', skuPrice: 259, keywords: keywordsFor('雪纺裙', 25), bid: 2.5 },
-      ],
-    },
-    {
-      name: '长尾词计划 · 连衣裙',
-      type: 'long_tail',
-      dailyBudget: 300,
-      targetRoi: 4,
-      minBid: 0.3,
-      maxBid: 3,
-      units: [
-        { name: '碎花连衣裙 A款 长尾', skuId: '100012043978', skuPrice: 199, keywords: keywordsFor('碎花连衣裙 法式 收腰', 50), bid: 0.6 },
-        { name: '雪纺连衣裙 B款 长尾', skuId: '100012043979', skuPrice: 259, keywords: keywordsFor('雪纺连衣裙 仙女 超仙', 50), bid: 0.55 },
-      ],
-    },
-    {
-      name: '测款计划 · 秋季新品',
-      type: 'test_product',
-      dailyBudget: 150,
-      targetRoi: 2,
-      minBid: 0.3,
-      maxBid: 5,
-      units: [
-        { name: '新品 针织开衫', skuId: '100055500001', skuPrice: 169, keywords: keywordsFor('针织开衫', 10), bid: 1.2 },
-        { name: '新品 风衣', skuId: '100055500002', skuPrice: 399, keywords: keywordsFor('风衣', 10), bid: 1.5 },
-        { name: '新品 卫衣', skuId: '100055500003', skuPrice: 129, keywords: keywordsFor('卫衣', 10), bid: 1.0 },
-      ],
-    },
-    {
-      name: `活动计划 · ${y} 618`,
-      type: 'promo',
-      dailyBudget: 500,
-      targetRoi: 5,
-      minBid: 0.5,
-      maxBid: 15,
-      promo: {
-        totalBudget: 30000,
-        phases: [
-          { name: 'preheat', startDate: `${y}-05-20`, endDate: `${y}-05-31` },
-          { name: 'main', startDate: `${y}-06-01`, endDate: `${y}-06-18` },
-          { name: 'tail', startDate: `${y}-06-19`, endDate: `${y}-06-20` },
-        ],
-      },
-      units: [{ name: '618 爆款 连衣裙', skuId: '100012043978', skuPrice: 179, keywords: keywordsFor('618 连衣裙', 20), bid: 3 }],
-    },
-  ];
-}
-
-const CREATIVES = [
-  { title: '夏季新款 显瘦碎花连衣裙', imageUrl: 'https://img.example.com/demo/a-800x800.jpg' },
-  { title: '限时直降 法式气质连衣裙', imageUrl: 'https://img.example.com/demo/b-800x800.jpg' },
-  { title: '旗舰店正品 纯棉宽松款', imageUrl: 'https://img.example.com/demo/c-800x800.jpg' },
-];
-
-async function seed(): Promise<{ apiKey: string; keywords: number; plans: { name: string; type: string; units: number }[] }> {
-  const advertiser = await call<{ id: string; apiKey: string }>('POST', '/v1/advertisers', adminToken, { name: `演示店铺 ${new Date().toISOString().slice(0, 16)}` });
-  const key = advertiser.apiKey;
-  let keywords = 0;
-  const plans = [];
-  for (const spec of demoPlans()) {
-    const { units, ...planBody } = spec;
-    const plan = await call<{ id: string }>('POST', '/v1/plans', key, planBody);
-    for (const u of units) {
-      const unit = await call<{ id: string }>('POST', `/v1/plans/${plan.id}/units`, key, { name: u.name, skuId: u.skuId, skuPrice: u.skuPrice });
-      const res = await call<{ results: { ok: boolean }[] }>('POST', `/v1/units/${unit.id}/keywords?atomic=true`, key, {
-        items: u.keywords.map((text, i) => ({ text, matchType: i === 0 ? 'exact' : i % 3 === 0 ? 'broad' : 'phrase', bid: u.bid })),
-      });
-      keywords += res.results.length;
-      for (const c of CREATIVES) await call('POST', `/v1/units/${unit.id}/creatives`, key, c);
-    }
-    plans.push({ name: spec.name, type: spec.type, units: units.length });
-  }
-  return { apiKey: key, keywords, plans };
-}
-
 async function main(): Promise<void> {
   children.push(start('api', join(distApps, 'api', 'src', 'main.js')));
   children.push(start('worker', join(distApps, 'worker', 'src', 'main.js')));
   await waitHealthy();
-  const result = await seed();
-  console.log('');
-  console.log('Kuaiche Pilot demo is running');
-  for (const p of result.plans) console.log(`  plan  ${p.type.padEnd(12)} ${p.name} (${p.units} units)`);
-  console.log(`  ${result.keywords} keywords, ${CREATIVES.length} creatives per unit`);
-  console.log('');
-  console.log(`  API key:  ${result.apiKey}`);
+  const world = buildWorld({ seed: seedArg, days, keywords: keywordCount });
+  const total = world.plans.reduce((s, p) => s + p.scenario.keywords.length, 0);
+  const advertiser = await call<{ id: string; apiKey: string }>('POST', '/v1/advertisers', adminToken, {
+    name: `演示店铺 seed ${seedArg}`, timezone: 'Asia/Shanghai', clock: 'external',
+  });
+  const key = advertiser.apiKey;
+  console.log(`Kuaiche Pilot demo: ${days} simulated days from ${world.startDate} (after a ${world.warmupDays}-day warm-up at the seller's bids), ${total} keywords, seed ${seedArg}`);
+  console.log(`  API key:  ${key}`);
   console.log(`  API docs: ${base}/docs`);
-  console.log(`  Try:      curl -H "Authorization: Bearer ${result.apiKey}" ${base}/v1/plans`);
+  const api = { call: <T>(method: string, path: string, body?: unknown) => call<T>(method, path, key, body) };
+  const result = await drive(api, world, {
+    afterHour: async (asOf) => {
+      if (!process.stdout.isTTY && asOf.endsWith('T15:00:00.000Z')) console.log(`  day ${asOf.slice(0, 10)} done`);
+    },
+  });
+  const extras: ReportExtras = { experiments: [], alerts: [], webhooksVerified: 0, verdicts: [] };
+  for (const p of result.plans) {
+    const last = [...p.runs].reverse().find((r) => Array.isArray(r.verdicts) && (r.verdicts as unknown[]).length);
+    for (const v of (last?.verdicts as { unitId: string; verdict: string }[] | undefined) ?? []) {
+      extras.verdicts.push({ plan: p.name, unit: v.unitId, verdict: v.verdict });
+    }
+  }
   console.log('');
-  if (exitAfterSeed) shutdown(0);
-  else console.log('Ctrl-C to stop.');
+  console.log(printTable(tableRows(result, extras)));
+  const path = writeReport(reportDir, result, extras, { seed: seedArg, days, keywords: total });
+  const over = result.ours.reduce((s, o) => s + o.overBudgetDays, 0);
+  console.log('');
+  console.log(`  plan-days over budget: ${over}; simulated ${days * 24} hours in ${result.seconds.toFixed(0)} s`);
+  console.log(`  report: ${path}`);
+  if (serve) console.log(`  serving ${base} until Ctrl-C`);
+  else shutdown(0);
 }
 
 main().catch((err) => {
-  console.error(`[demo] ${err instanceof Error ? err.message : err}`);
+  console.error(`[demo] ${err instanceof Error ? err.stack ?? err.message : err}`);
   shutdown(1);
 });

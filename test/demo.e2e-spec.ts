@@ -1,10 +1,15 @@
-import { spawn } from 'child_process';
-import { existsSync } from 'fs';
+import { execSync, spawn } from 'child_process';
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'fs';
 import { createServer } from 'net';
 import { join } from 'path';
+import { dayBudgetFen } from '@kuaiche/bidding';
 import { Client } from 'pg';
 
 const DEMO = join(process.cwd(), 'dist', 'scripts', 'demo.js');
+const OUT = join(process.cwd(), 'test-output');
+const REPORT_DIR = join(OUT, `demo-report-${process.pid}`);
+const CHROMIUM = '/usr/bin/chromium';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -15,38 +20,116 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('npm run demo', () => {
-  it('starts API and worker, seeds one plan of each type with about 200 keywords and 3 creatives per unit, prints the key, and stops cleanly', async () => {
+/**
+ * Debian's Chromium for the browser check (and a CJK font, so the screenshot shows the plans'
+ * Chinese names), installed on first use: the machine can apt-get.
+ */
+function ensureChromium(): void {
+  const fonts = '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc';
+  if (existsSync(CHROMIUM) && existsSync(fonts)) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const pkgs = 'chromium fonts-wqy-zenhei';
+  try {
+    execSync(`apt-get install -y ${pkgs}`, { stdio: 'ignore', env, timeout: 300_000 });
+  } catch {
+    execSync(`apt-get update && apt-get install -y ${pkgs}`, { stdio: 'ignore', env, timeout: 600_000 });
+  }
+}
+
+describe('npm run demo (2 simulated days, 100 keywords)', () => {
+  let out = '';
+  let code: number | null = null;
+  let db: Client;
+
+  beforeAll(async () => {
     if (!existsSync(DEMO)) throw new Error(`${DEMO} is missing: run \`npm run build\` first (npm test does)`);
+    rmSync(REPORT_DIR, { recursive: true, force: true });
     const port = await freePort();
-    let out = '';
-    const child = spawn(process.execPath, [DEMO, '--exit'], {
-      env: { ...process.env, PORT: String(port), NODE_OPTIONS: '', LOG_LEVEL: 'warn' },
+    const child = spawn(process.execPath, [DEMO, '--days', '2', '--keywords', '100', '--seed', '7'], {
+      env: { ...process.env, PORT: String(port), NODE_OPTIONS: '', LOG_LEVEL: 'warn', DEMO_REPORT_DIR: REPORT_DIR },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect({ code, out }).toMatchObject({ code: 0 });
+    code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    db = new Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+  }, 300_000);
+  afterAll(async () => {
+    await db?.end();
+  });
+
+  async function account() {
     const key = /API key:\s+(kp_\S+)/.exec(out)?.[1];
     expect(key).toBeDefined();
-    expect(out).toContain(`http://127.0.0.1:${port}/docs`);
+    const [adv] = (await db.query(`SELECT id FROM advertisers WHERE api_key_hash = $1`, [createHash('sha256').update(key!).digest()])).rows;
+    const plans = (await db.query(`SELECT id, type, bid_strategy FROM plans WHERE advertiser_id = $1 ORDER BY type`, [adv.id])).rows as { id: string; type: string; bid_strategy: string }[];
+    return { advertiserId: adv.id as string, plans };
+  }
 
-    const db = new Client({ connectionString: process.env.DATABASE_URL });
-    await db.connect();
-    try {
-      const { createHash } = await import('crypto');
-      const [adv] = (await db.query(`SELECT id FROM advertisers WHERE api_key_hash = $1`, [createHash('sha256').update(key!).digest()])).rows;
-      const plans = (await db.query(`SELECT type FROM plans WHERE advertiser_id = $1 ORDER BY type`, [adv.id])).rows.map((r) => r.type);
-      expect(plans).toEqual(['core_word', 'long_tail', 'promo', 'test_product']);
-      const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM keywords WHERE advertiser_id = $1`, [adv.id])).rows;
-      expect(n).toBeGreaterThanOrEqual(180);
-      expect(n).toBeLessThanOrEqual(220);
-      const perUnit = (await db.query(`SELECT count(*)::int AS n FROM creatives WHERE advertiser_id = $1 GROUP BY unit_id`, [adv.id])).rows;
-      expect(perUnit.length).toBeGreaterThan(0);
-      expect(perUnit.every((r) => r.n === 3)).toBe(true);
-    } finally {
-      await db.end();
-    }
+  it('runs to the end and prints a table per plan beside fixed bids and the rule', async () => {
+    expect({ code, tail: out.slice(-2000) }).toMatchObject({ code: 0 });
+    for (const name of ['核心词计划', '长尾词计划', '测款计划', '活动计划']) expect(out).toMatch(new RegExp(`\\| ${name}[^|]*\\|( [\\d,]+ \\|){2}`));
+    expect(out).toContain('fixed bids: GMV');
+    expect(out).toContain('plan-days over budget: 0');
   });
+
+  it('changed bids every hour in the target-ROI plans, and never let a plan spend over its budget', async () => {
+    const { advertiserId, plans } = await account();
+    expect(plans.map((p) => p.type)).toEqual(['core_word', 'long_tail', 'promo', 'test_product']);
+    for (const p of plans.filter((x) => x.type !== 'test_product')) {
+      const runs = (await db.query(`SELECT as_of, status, keywords_changed FROM optimization_runs WHERE plan_id = $1 ORDER BY as_of`, [p.id])).rows;
+      expect(runs).toHaveLength(48);
+      expect(runs.filter((r) => r.status !== 'succeeded' || r.keywords_changed === 0).map((r) => [p.type, r.as_of, r.status, r.keywords_changed])).toEqual([]);
+      const [{ n }] = (await db.query(`SELECT count(DISTINCT hour)::int AS n FROM bid_changes WHERE plan_id = $1 AND source = 'optimizer'`, [p.id])).rows;
+      expect(n).toBe(48);
+    }
+    // The platform stops a plan at its budget; the click that crosses it is still charged (1%).
+    const days = (
+      await db.query(
+        `SELECT p.type, p.daily_budget_fen, p.promo, to_char((s.hour AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD') AS day, sum(s.cost_fen)::bigint AS spent
+         FROM plan_stats_hourly s JOIN plans p ON p.id = s.plan_id WHERE s.advertiser_id = $1 AND s.hour >= '2026-06-07T16:00:00Z'
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
+        [advertiserId],
+      )
+    ).rows;
+    expect(days).toHaveLength(8);
+    const over = days
+      .map((d) => {
+        const budget = dayBudgetFen({ id: '', type: d.type, status: 'active', bidStrategy: 'target_roi', dailyBudgetFen: Number(d.daily_budget_fen), minBidFen: 30, maxBidFen: 99_999, promo: d.promo }, d.day);
+        return { type: d.type, day: d.day, spent: Number(d.spent), budget };
+      })
+      .filter((d) => d.spent > d.budget * 1.01);
+    expect(over).toEqual([]);
+  });
+
+  it('writes demo-report/index.html whose charts all render with data in headless Chromium, without console errors', async () => {
+    const file = join(REPORT_DIR, 'index.html');
+    expect(existsSync(file)).toBe(true);
+    const html = readFileSync(file, 'utf8');
+    for (const id of ['summary', 'spend', 'roi', 'bids', 'creatives', 'alerts-section']) expect(html).toContain(`id="${id}"`);
+    ensureChromium();
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`file://${file}`);
+      await page.waitForFunction('Array.isArray(window.__charts)');
+      const charts = (await page.evaluate('window.__charts')) as { title: string; points: number }[];
+      // 4 spend charts, 1 ROI chart, a bid chart per plan at least.
+      expect(charts.length).toBeGreaterThanOrEqual(9);
+      expect(charts.filter((c) => c.points === 0)).toEqual([]);
+      expect(await page.locator('canvas').count()).toBe(charts.length);
+      expect(errors).toEqual([]);
+      mkdirSync(OUT, { recursive: true });
+      await page.screenshot({ path: join(OUT, 'demo-report.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 600_000);
 });
