@@ -24,3 +24,4 @@ export * from './queue.module';
 export * from './optimization/optimizer';
 export * from './optimization/state-codec';
 export * from './optimization/reason';
+export * from './platform/platform-adapter';

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Advertiser, Page } from '@kuaiche/domain';
 import type { Response } from 'express';
 import { CurrentAdvertiser } from '../common/auth';
 import { uuidPipe } from '../common/uuid';
 import {
   BidChangePageResponse,
+  BidExportQueryDto,
   type BidChangeResponse,
   BidChangesQueryDto,
   OptimizeBodyDto,
@@ -47,6 +48,18 @@ export class OptimizationController {
   @ApiOkResponse({ type: BidChangePageResponse })
   bidChanges(@CurrentAdvertiser() a: Advertiser, @Param('id', uuidPipe) id: string, @Query() q: BidChangesQueryDto): Promise<Page<BidChangeResponse>> {
     return this.optimization.bidChanges(a, id, q);
+  }
+
+  @Get('plans/:id/bid-export.csv')
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: "Kuaiche bulk-edit CSV (UTF-8 with BOM) of a run's bid changes, for upload in the platform's back end" })
+  async bidExport(@CurrentAdvertiser() a: Advertiser, @Param('id', uuidPipe) id: string, @Query() q: BidExportQueryDto, @Res() res: Response): Promise<void> {
+    const out = await this.optimization.bidExport(a, id, q.runId);
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="kuaiche-bids-${id}${out.runId ? `-${out.runId}` : ''}.csv"`);
+    if (out.runId) res.setHeader('X-Run-Id', out.runId);
+    res.send(out.csv);
   }
 
   @Get('optimization-runs')

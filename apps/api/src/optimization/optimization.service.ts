@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import {
   type Advertiser,
   type BidChange,
+  bidExportCsv,
   compactReason,
   fenToCny,
   isoInZone,
@@ -114,6 +115,17 @@ export class OptimizationService {
     const asOf = q.asOf === undefined ? undefined : hourOf(q.asOf, 'asOf');
     const rows = await this.runs.listRuns(a.id, { planId: q.planId?.toLowerCase(), asOf, afterId, limit });
     return toPage(rows, limit, (r) => toRunResponse(r, a.timezone));
+  }
+
+  /** The bulk-edit sheet of one run (default: the plan's latest run that changed bids). */
+  async bidExport(a: Advertiser, planId: string, runId: string | undefined): Promise<{ csv: string; runId: string | null }> {
+    await this.requirePlan(a.id, planId);
+    let id = runId?.toLowerCase() ?? null;
+    if (id) {
+      const run = await this.runs.findRun(a.id, id);
+      if (!run || run.planId !== planId) throw new NotFoundError('optimization run');
+    } else id = (await this.runs.latestAppliedRun(a.id, planId))?.id ?? null;
+    return { csv: bidExportCsv(id ? await this.runs.bidExportRows(a.id, planId, id) : []), runId: id };
   }
 
   async getRun(a: Advertiser, id: string): Promise<RunResponse> {

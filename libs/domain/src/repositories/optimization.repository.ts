@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../db/db';
 import { newId } from '../ids';
 import { copyText, reasonJson } from '../optimization/reason';
+import type { BidExportRow } from '../platform/platform-adapter';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -146,6 +147,31 @@ export class OptimizationRepository {
       'COPY bid_changes (id, advertiser_id, plan_id, keyword_id, hour, old_bid_fen, new_bid_fen, source, run_id, reason) FROM STDIN',
       changes.map((c) => `${newId()}\t${advertiserId}\t${c.planId}\t${c.keywordId}\t${h}\t${c.oldBidFen}\t${c.newBidFen}\t${source}\t${run}\t${copyText(reasonJson(c.reason))}\n`),
       tx,
+    );
+  }
+
+  /** The latest finished run of a plan that changed bids, if any. */
+  latestAppliedRun(advertiserId: string, planId: string): Promise<OptimizationRun | null> {
+    return this.db.one<OptimizationRun>(
+      `SELECT ${RUN_COLS} FROM optimization_runs WHERE advertiser_id = $1 AND plan_id = $2 AND status = 'succeeded' AND keywords_changed > 0
+       ORDER BY as_of DESC LIMIT 1`,
+      [advertiserId, planId],
+    );
+  }
+
+  /** The bid changes of one run, named as the platform's back end names keywords (for the bulk-edit sheet). */
+  bidExportRows(advertiserId: string, planId: string, runId: string): Promise<BidExportRow[]> {
+    return this.db.rows<BidExportRow>(
+      `SELECT p.name AS "planName", u.name AS "unitName", k.text, k.match_type AS "matchType", c.old_bid_fen AS "oldBidFen",
+              c.new_bid_fen AS "newBidFen", to_char(c.hour AT TIME ZONE a.timezone, 'YYYY-MM-DD HH24:00') AS hour, coalesce(c.reason->>'summary', '') AS summary
+       FROM bid_changes c
+       JOIN keywords k ON k.id = c.keyword_id AND k.advertiser_id = c.advertiser_id
+       JOIN units u ON u.id = k.unit_id AND u.advertiser_id = c.advertiser_id
+       JOIN plans p ON p.id = c.plan_id AND p.advertiser_id = c.advertiser_id
+       JOIN advertisers a ON a.id = c.advertiser_id
+       WHERE c.advertiser_id = $1 AND c.plan_id = $2 AND c.run_id = $3
+       ORDER BY u.name, k.text, k.match_type`,
+      [advertiserId, planId, runId],
     );
   }
 

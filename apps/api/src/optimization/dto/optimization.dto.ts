@@ -121,3 +121,10 @@ export class BidChangePageResponse {
   @ApiProperty({ type: [BidChangeResponse] }) items!: BidChangeResponse[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
+
+export class BidExportQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: "the run whose changes to export; default: the plan's latest run that changed bids" })
+  @IsOptionalDefined()
+  @IsUUID('all')
+  runId?: string;
+}
