@@ -44,10 +44,14 @@ export class SplitDailyRollups1763700000005 implements MigrationInterface {
     await q.query(`CREATE INDEX keyword_stats_daily_plan_day_idx ON keyword_stats_daily (advertiser_id, plan_id, day)`);
     await q.query(`CREATE INDEX creative_stats_daily_plan_day_idx ON creative_stats_daily (advertiser_id, plan_id, day)`);
     await q.query(`DROP INDEX keyword_stats_hourly_unit_hour_idx`);
+    // Every ingested hour adds to rows of these rollups: with room on each page the additions are
+    // HOT updates (the sums are in no index) instead of new entries in every index.
+    for (const t of ['keyword_stats_daily', 'creative_stats_daily', 'plan_stats_hourly']) await q.query(`ALTER TABLE ${t} SET (fillfactor = 50)`);
   }
 
   /** Rebuilds the single keyword-and-creative day rollup from the hourly facts, exactly. */
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE plan_stats_hourly RESET (fillfactor)`);
     await q.query(`CREATE INDEX keyword_stats_hourly_unit_hour_idx ON keyword_stats_hourly (advertiser_id, unit_id, hour)`);
     await q.query(`DROP TABLE creative_stats_daily`);
     await q.query(`DROP TABLE keyword_stats_daily`);
