@@ -5,6 +5,8 @@ import { CreateIdempotencyKeys1763700000003 } from './1763700000003-create-idemp
 import { CreateHourlyStats1763700000004 } from './1763700000004-create-hourly-stats';
 import { SplitDailyRollups1763700000005 } from './1763700000005-split-daily-rollups';
 import { CreateOptimization1763700000006 } from './1763700000006-create-optimization';
+import { CreateExperiments1763700000007 } from './1763700000007-create-experiments';
+import { CreateAlertsWebhooks1763700000008 } from './1763700000008-create-alerts-webhooks';
 
 /** In order. Listed explicitly so the CLI, the apps and the tests run the same set. */
 export const migrations = [
@@ -15,4 +17,6 @@ export const migrations = [
   CreateHourlyStats1763700000004,
   SplitDailyRollups1763700000005,
   CreateOptimization1763700000006,
+  CreateExperiments1763700000007,
+  CreateAlertsWebhooks1763700000008,
 ];

@@ -17,6 +17,7 @@ import { type ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import { join, resolve } from 'path';
 import { drive } from './demo/drive';
+import { WebhookReceiver } from './demo/receiver';
 import { printTable, tableRows, writeReport, type ReportExtras } from './demo/report';
 import { buildWorld } from './demo/world';
 
@@ -43,7 +44,8 @@ const reportDir = resolve(process.env.DEMO_REPORT_DIR ?? 'demo-report');
 
 function start(name: string, file: string): ChildProcess {
   const child = spawn(process.execPath, [file], {
-    env: { ...process.env, PORT: String(port), ADMIN_TOKEN: adminToken, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    // The demo's webhook receiver listens on 127.0.0.1, which the SSRF guard refuses unless allowed.
+    env: { ...process.env, PORT: String(port), ADMIN_TOKEN: adminToken, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', WEBHOOK_ALLOW_PRIVATE: 'true' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   child.on('exit', (code, signal) => {
@@ -112,12 +114,34 @@ async function main(): Promise<void> {
   console.log(`  API key:  ${key}`);
   console.log(`  API docs: ${base}/docs`);
   const api = { call: <T>(method: string, path: string, body?: unknown) => call<T>(method, path, key, body) };
+  const receiver = new WebhookReceiver();
+  const hook = await api.call<{ id: string; secret: string }>('POST', '/v1/webhook-endpoints', { url: await receiver.start(), eventTypes: ['*'] });
+  receiver.useSecret(hook.secret);
+  console.log(`  webhooks: ${hook.id} -> the demo's receiver, which verifies each signature`);
   const result = await drive(api, world, {
     afterHour: async (asOf) => {
       if (!process.stdout.isTTY && asOf.endsWith('T15:00:00.000Z')) console.log(`  day ${asOf.slice(0, 10)} done`);
     },
   });
-  const extras: ReportExtras = { experiments: [], alerts: [], webhooksVerified: 0, verdicts: [] };
+  const alerts: { hour: string; planId: string | null; type: string; severity: string; message: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: typeof alerts; nextCursor: string | null } = await api.call('GET', `/v1/alerts?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    alerts.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  alerts.sort((a, b) => Date.parse(a.hour) - Date.parse(b.hour));
+  // Deliveries run on their own queue: give the last ones a moment to arrive.
+  const deadline = Date.now() + 20_000;
+  while (receiver.verified.length < alerts.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await receiver.close();
+  const planName = new Map(result.plans.map((p) => [p.planId, p.name]));
+  const extras: ReportExtras = {
+    experiments: [],
+    alerts: alerts.map((a) => ({ hour: a.hour, plan: a.planId ? planName.get(a.planId) ?? '' : '', type: a.type, severity: a.severity, message: a.message })),
+    webhooksVerified: receiver.verified.length,
+    verdicts: [],
+  };
   for (const p of result.plans) {
     const last = [...p.runs].reverse().find((r) => Array.isArray(r.verdicts) && (r.verdicts as unknown[]).length);
     for (const v of (last?.verdicts as { unitId: string; verdict: string }[] | undefined) ?? []) {
@@ -130,6 +154,8 @@ async function main(): Promise<void> {
   const over = result.ours.reduce((s, o) => s + o.overBudgetDays, 0);
   console.log('');
   console.log(`  plan-days over budget: ${over}; simulated ${days * 24} hours in ${result.seconds.toFixed(0)} s`);
+  const kinds = [...new Set(receiver.verified.map((e) => e.type))].sort();
+  console.log(`  alerts: ${alerts.length} raised; webhooks verified by the receiver: ${receiver.verified.length} (${kinds.join(', ') || 'none'}), rejected: ${receiver.rejected}`);
   console.log(`  report: ${path}`);
   if (serve) console.log(`  serving ${base} until Ctrl-C`);
   else shutdown(0);

@@ -74,6 +74,19 @@ describe('npm run demo (2 simulated days, 100 keywords)', () => {
     expect(out).toContain('plan-days over budget: 0');
   });
 
+  it("delivered budget or ROI alerts by webhook to the demo's receiver, which verified every signature", async () => {
+    const m = /alerts: (\d+) raised; webhooks verified by the receiver: (\d+) \(([^)]*)\), rejected: (\d+)/.exec(out);
+    expect(m).not.toBeNull();
+    const [, raised, verified, kinds, rejected] = m!;
+    expect(Number(verified)).toBeGreaterThan(0);
+    expect(Number(verified)).toBe(Number(raised));
+    expect(Number(rejected)).toBe(0);
+    expect(kinds.split(', ').some((k) => k === 'budget.depleting' || k === 'roi.below_target')).toBe(true);
+    const { advertiserId } = await account();
+    const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE advertiser_id = $1 AND status = 'succeeded'`, [advertiserId])).rows;
+    expect(n).toBe(Number(verified));
+  });
+
   it('changed bids every hour in the target-ROI plans, and never let a plan spend over its budget', async () => {
     const { advertiserId, plans } = await account();
     expect(plans.map((p) => p.type)).toEqual(['core_word', 'long_tail', 'promo', 'test_product']);

@@ -6,3 +6,6 @@ process.env.ADMIN_TOKEN = 'test-admin-token-0123456789';
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 process.env.SCHEDULER_ENABLED = 'false';
 process.env.DB_POOL_SIZE = '5';
+// Webhook receivers in the tests listen on 127.0.0.1; test workers sweep the webhook outbox only when a test asks.
+process.env.WEBHOOK_ALLOW_PRIVATE = 'true';
+process.env.WEBHOOK_DISPATCH_EVERY_MS = '0';

@@ -13,10 +13,13 @@ import { NegativeKeywordsModule } from './negative-keywords/negative-keywords.mo
 import { MetricsService } from './operations/metrics.service';
 import { OperationsModule } from './operations/operations.module';
 import { OptimizationModule } from './optimization/optimization.module';
+import { ExperimentsModule } from './experiments/experiments.module';
 import { PlansModule } from './plans/plans.module';
 import { ReportsModule } from './reports/reports.module';
 import { StatsModule } from './stats/stats.module';
 import { UnitsModule } from './units/units.module';
+import { AlertsModule } from './alerts/alerts.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -46,6 +49,9 @@ import { UnitsModule } from './units/units.module';
     StatsModule,
     ReportsModule,
     OptimizationModule,
+    ExperimentsModule,
+    AlertsModule,
+    WebhooksModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

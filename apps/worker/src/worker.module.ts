@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ALL_QUEUES, DomainModule, env, QueueModule, QUEUES } from '@kuaiche/domain';
+import { ALL_QUEUES, AlertingModule, DomainModule, env, QueueModule, QUEUES } from '@kuaiche/domain';
 import { LoggerModule } from 'nestjs-pino';
 import { OptimizationJobs } from './optimization/optimization.jobs';
+import { AlertingJobs } from './alerts/alerting.jobs';
+import { RotationJobs } from './experiments/rotation.jobs';
 import { createQueueProcessor } from './queues/queue-processor';
 
 const concurrency = env().WORKER_CONCURRENCY;
@@ -11,7 +13,13 @@ const concurrency = env().WORKER_CONCURRENCY;
     LoggerModule.forRoot({ pinoHttp: { level: env().LOG_LEVEL, name: 'worker' } }),
     DomainModule,
     QueueModule,
+    AlertingModule,
   ],
-  providers: [OptimizationJobs, ...ALL_QUEUES.map((q) => createQueueProcessor(q, q === QUEUES.bidOptimization ? env().OPTIMIZE_CONCURRENCY : concurrency))],
+  providers: [
+    OptimizationJobs,
+    AlertingJobs,
+    RotationJobs,
+    ...ALL_QUEUES.map((q) => createQueueProcessor(q, q === QUEUES.bidOptimization ? env().OPTIMIZE_CONCURRENCY : q === QUEUES.webhookDelivery ? env().WEBHOOK_CONCURRENCY : concurrency)),
+  ],
 })
 export class WorkerModule {}

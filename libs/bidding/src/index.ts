@@ -9,3 +9,5 @@ export { bidBounds, finalizeBid, type BidBounds } from './guardrails';
 export { testBidStep, unitVerdicts } from './test-product';
 export { optimizePlan } from './optimize';
 export { fixed3, fmt, KeywordExplanation } from './explain';
+export * from './alerts-math';
+export * from './rotation';

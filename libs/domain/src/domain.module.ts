@@ -15,6 +15,10 @@ import { PlansRepository } from './repositories/plans.repository';
 import { ReportsRepository } from './repositories/reports.repository';
 import { StatsRepository } from './repositories/stats.repository';
 import { UnitsRepository } from './repositories/units.repository';
+import { ExperimentsRepository } from './repositories/experiments.repository';
+import { Rotator } from './experiments/rotator';
+import { AlertsRepository } from './repositories/alerts.repository';
+import { WebhooksRepository } from './repositories/webhooks.repository';
 
 const repositories = [
   AdvertisersRepository,
@@ -27,6 +31,8 @@ const repositories = [
   StatsRepository,
   ReportsRepository,
   OptimizationRepository,
+  ExperimentsRepository,
+  WebhooksRepository,
 ];
 
 /** The data layer both apps share: config, the DataSource, tenant-scoped repositories. */
@@ -42,7 +48,9 @@ const repositories = [
     { provide: Db, useFactory: (ds: DataSource) => new Db(ds), inject: [DataSource] },
     ...repositories.map((R) => ({ provide: R, useFactory: (db: Db) => new R(db), inject: [Db] })),
     { provide: Optimizer, useFactory: (db: Db, runs: OptimizationRepository) => new Optimizer(db, runs), inject: [Db, OptimizationRepository] },
+    { provide: Rotator, useFactory: (db: Db, e: ExperimentsRepository, u: UnitsRepository) => new Rotator(db, e, u), inject: [Db, ExperimentsRepository, UnitsRepository] },
+    { provide: AlertsRepository, useFactory: (db: Db, w: WebhooksRepository) => new AlertsRepository(db, w), inject: [Db, WebhooksRepository] },
   ],
-  exports: [Env, Db, Optimizer, ...repositories],
+  exports: [Env, Db, Optimizer, Rotator, AlertsRepository, ...repositories],
 })
 export class DomainModule {}

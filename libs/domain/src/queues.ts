@@ -20,6 +20,16 @@ export const JOBS = {
   optimizeFanout: 'optimize.fanout',
   /** One plan-hour of bid optimization. */
   optimizePlan: 'optimize.plan',
+  /** Hourly, from the job scheduler: one `rotate.experiment` job per experiment to rotate, on QUEUES.creativeRotation. */
+  rotateFanout: 'rotate.fanout',
+  /** One experiment-hour of creative rotation. */
+  rotateExperiment: 'rotate.experiment',
+  /** Alert rules for the plans of one advertiser at one hour (after stats ingestion), on QUEUES.alerts. */
+  alertsEvaluate: 'alerts.evaluate',
+  /** Every few seconds: domain events to alerts, due and orphaned deliveries to the queue (the outbox sweeper). */
+  webhooksDispatch: 'webhooks.dispatch',
+  /** One attempt of one webhook delivery, on QUEUES.webhookDelivery. */
+  webhookDeliver: 'webhook.deliver',
 } as const;
 
 /** The job scheduler that fires the hourly fan-out (one per deployment, upserted on worker boot). */
@@ -56,4 +66,54 @@ export interface WorkerPingPayload {
 export interface WorkerPingResult {
   pid: number;
   queue: QueueName;
+}
+
+/** The job scheduler of the webhook outbox sweeper (upserted on worker boot). */
+export const WEBHOOKS_DISPATCH_SCHEDULER_ID = 'webhooks-dispatch';
+
+export interface AlertsEvaluatePayload {
+  advertiserId: string;
+  /** ISO instant at a whole hour: the rules judge the hours before it. */
+  asOf: string;
+}
+
+/**
+ * One evaluation per advertiser-hour however many ingestion batches ask for it: the id
+ * deduplicates while the job waits, and a request arriving while it runs queues one more run.
+ */
+export function alertsEvaluateDedupId(advertiserId: string, asOf: Date): string {
+  return `alerts-${advertiserId}-${asOf.toISOString().slice(0, 13)}Z`;
+}
+
+export interface WebhookDeliverPayload {
+  advertiserId: string;
+  deliveryId: string;
+}
+
+/** `dlv-<deliveryId>-<attempts made>`: one job per attempt however often the sweeper finds it due. */
+export function webhookDeliverJobId(deliveryId: string, attemptsMade: number): string {
+  return `dlv-${deliveryId}-${attemptsMade}`;
+}
+
+/** The job scheduler that fires the hourly rotation fan-out (upserted on worker boot). */
+export const ROTATE_SCHEDULER_ID = 'rotate-hourly';
+
+export interface RotateFanoutPayload {
+  /** The hour to rotate for (ISO); absent for scheduled fires, which rotate for the hour they fire in. */
+  asOf?: string;
+  /** Only these advertisers; absent: every one on the wall clock. */
+  advertiserIds?: string[];
+}
+
+export interface RotateExperimentPayload {
+  advertiserId: string;
+  experimentId: string;
+  /** ISO instant at a whole hour. */
+  asOf: string;
+  trigger: 'schedule' | 'api';
+}
+
+/** `rotate-<experimentId>-<hour>`: one job per experiment-hour (no ':' in BullMQ ids). */
+export function rotateJobId(experimentId: string, asOf: Date): string {
+  return `rotate-${experimentId}-${asOf.toISOString().slice(0, 13)}Z`;
 }

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { QueueModule } from '@kuaiche/domain';
+import { AlertingModule, QueueModule } from '@kuaiche/domain';
 import { OptimizationController } from './optimization.controller';
 import { OptimizationService } from './optimization.service';
 
 @Module({
-  imports: [QueueModule],
+  imports: [QueueModule, AlertingModule],
   controllers: [OptimizationController],
   providers: [OptimizationService],
 })

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import {
   type Advertiser,
+  AlertsService,
   type BidChange,
   bidExportCsv,
   compactReason,
@@ -55,6 +56,7 @@ export class OptimizationService {
     private readonly optimizer: Optimizer,
     private readonly runs: OptimizationRepository,
     private readonly plans: PlansRepository,
+    private readonly alerts: AlertsService,
     @InjectQueue(QUEUES.bidOptimization) private readonly queue: Queue,
   ) {}
 
@@ -90,7 +92,14 @@ export class OptimizationService {
     if (wait) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WAIT_MS)));
-      const running = this.optimizer.run(a, planId, asOf, 'api').catch(() => null);
+      // The same as the worker's job: the run, then the hour's alert rules.
+      const running = this.optimizer
+        .run(a, planId, asOf, 'api')
+        .then(async (run) => {
+          if (run.status === 'succeeded') await this.alerts.evaluatePlan(a, planId, asOf);
+          return run;
+        })
+        .catch(() => null);
       const r = await Promise.race([running, timeout]);
       clearTimeout(timer);
       return done(r ?? (await this.runs.findRunByKey(a.id, planId, asOf))!);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   type Advertiser,
+  AlertsService,
   Db,
   fenToCny,
   NotFoundError,
@@ -32,6 +33,7 @@ export class StatsService {
     private readonly db: Db,
     private readonly stats: StatsRepository,
     private readonly plans: PlansRepository,
+    private readonly alerts: AlertsService,
   ) {}
 
   /** Spend so far in the budget day of `asOf` (the hours before it), as pacing and alerts read it. */
@@ -117,5 +119,9 @@ export class StatsService {
       await this.stats.lockAdvertiser(advertiser.id, tx);
       await this.stats.upsert(advertiser.id, advertiser.timezone, rows, tx);
     });
+    // After the commit, off the ingest path: the alert rules judge the hour after the latest one sent.
+    let latest = 0;
+    for (const r of rows) latest = Math.max(latest, r.hour.getTime());
+    await this.alerts.scheduleEvaluation(advertiser.id, new Date(latest + HOUR_MS));
   }
 }

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   AdvertisersRepository,
+  AlertsService,
   Db,
   Env,
   isUuid,
@@ -33,6 +34,7 @@ export class OptimizationJobs implements OnApplicationBootstrap {
     private readonly db: Db,
     private readonly advertisers: AdvertisersRepository,
     private readonly optimizer: Optimizer,
+    private readonly alerts: AlertsService,
     @InjectQueue(QUEUES.bidOptimization) private readonly queue: Queue,
   ) {}
 
@@ -93,6 +95,9 @@ export class OptimizationJobs implements OnApplicationBootstrap {
     const t = Date.parse(asOf);
     if (Number.isNaN(t) || t % HOUR_MS !== 0) throw new UnrecoverableError(`asOf ${asOf} is not a whole hour`);
     const run = await this.optimizer.run(advertiser, planId, new Date(t), trigger === 'api' ? 'api' : 'schedule', { pauseMs: this.env.OPTIMIZER_TEST_PAUSE_MS });
+    // The hour's budget and performance rules, on the same hours the run read (idempotent: a
+    // retried job raises nothing twice).
+    if (run.status === 'succeeded') await this.alerts.evaluatePlan(advertiser, planId, new Date(t));
     return { runId: run.id, status: run.status, changed: run.keywordsChanged };
   }
 }

@@ -4,6 +4,8 @@ import { env, JOBS, type QueueName, QUEUES, type WorkerPingPayload, type WorkerP
 import { type Job, UnrecoverableError } from 'bullmq';
 import { setTimeout as sleep } from 'timers/promises';
 import { OptimizationJobs } from '../optimization/optimization.jobs';
+import { AlertingJobs } from '../alerts/alerting.jobs';
+import { RotationJobs } from '../experiments/rotation.jobs';
 
 /**
  * The consumer of one queue. Processors switch on `job.name`; a name this build does not know
@@ -15,7 +17,11 @@ export function createQueueProcessor(queue: QueueName, concurrency: number) {
   class QueueProcessor extends WorkerHost {
     readonly logger = new Logger(`queue:${queue}`);
 
-    constructor(private readonly optimization: OptimizationJobs) {
+    constructor(
+      private readonly optimization: OptimizationJobs,
+      private readonly alerting: AlertingJobs,
+      private readonly rotation: RotationJobs,
+    ) {
       super();
     }
 
@@ -34,6 +40,21 @@ export function createQueueProcessor(queue: QueueName, concurrency: number) {
           case JOBS.optimizePlan:
             if (queue !== QUEUES.bidOptimization) break;
             return await this.optimization.optimizePlan(job);
+          case JOBS.rotateFanout:
+            if (queue !== QUEUES.creativeRotation) break;
+            return await this.rotation.fanout(job);
+          case JOBS.rotateExperiment:
+            if (queue !== QUEUES.creativeRotation) break;
+            return await this.rotation.rotateExperiment(job);
+          case JOBS.alertsEvaluate:
+            if (queue !== QUEUES.alerts) break;
+            return await this.alerting.evaluate(job);
+          case JOBS.webhookDeliver:
+            if (queue !== QUEUES.webhookDelivery) break;
+            return await this.alerting.deliver(job);
+          case JOBS.webhooksDispatch:
+            if (queue !== QUEUES.webhookDelivery) break;
+            return await this.alerting.dispatch();
         }
         throw new UnrecoverableError(`unknown job name "${job.name}" on queue ${queue}`);
       } finally {

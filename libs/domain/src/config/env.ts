@@ -47,6 +47,10 @@ export class Env {
   @IsString() @MinLength(1)
   OPTIMIZE_TZ = 'Asia/Shanghai';
 
+  /** When the hourly creative rotation fires (cron, 5 fields, in OPTIMIZE_TZ). */
+  @IsString() @Matches(/^\S+( \S+){4}$/, { message: 'ROTATE_CRON must be a 5-field cron pattern, e.g. "2 * * * *"' })
+  ROTATE_CRON = '2 * * * *';
+
   /** Concurrency of the bid-optimization consumer in each worker process (plans at once). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   OPTIMIZE_CONCURRENCY = 2;
@@ -58,6 +62,30 @@ export class Env {
   /** Test hook: milliseconds a run waits between reading and writing, to widen the window for a kill or an edit. 0 in production. */
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
   OPTIMIZER_TEST_PAUSE_MS = 0;
+
+  /** Webhook targets may resolve to private, loopback or link-local addresses (tests, demo); never in production. */
+  @Transform(toBool) @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE = false;
+
+  /** Each delivery attempt's time limit (connect to last byte). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Delay before each attempt, comma-separated ms (first: the first attempt); +-10% jitter; after the last, failed. */
+  @IsString() @Matches(/^\d{1,9}(,\d{1,9}){0,19}$/, { message: 'WEBHOOK_RETRY_SCHEDULE_MS must be 1-20 comma-separated millisecond delays, e.g. "0,5000,300000"' })
+  WEBHOOK_RETRY_SCHEDULE_MS = '0,5000,300000,1800000,7200000,18000000,36000000,36000000';
+
+  /** How often the outbox sweeper runs (ms); 0 turns it off (deliveries then go out only when enqueued on commit). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  WEBHOOK_DISPATCH_EVERY_MS = 2_000;
+
+  /** Concurrency of the webhook-delivery consumer in each worker process (requests in flight). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  WEBHOOK_CONCURRENCY = 32;
+
+  /** Alert evaluation after a stats ingestion waits this long, so the batches of one upload are judged together. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  ALERTS_EVALUATE_DELAY_MS = 2_000;
 }
 
 let cached: Env | undefined;
