@@ -137,7 +137,11 @@ async function main(): Promise<void> {
   await receiver.close();
   const planName = new Map(result.plans.map((p) => [p.planId, p.name]));
   const extras: ReportExtras = {
-    experiments: [],
+    experiments: result.experiments.map((e) => ({
+      plan: e.plan, unit: e.unit, hours: result.hours,
+      series: e.creativeTitles.map((t, c) => ({ label: `${t} (true CTR x${e.ctr[c]})`, weights: e.history.map((w) => w[c]) })),
+      winner: e.winnerId ? e.creativeTitles[e.creativeIds.indexOf(e.winnerId)] ?? e.winnerId : null,
+    })),
     alerts: alerts.map((a) => ({ hour: a.hour, plan: a.planId ? planName.get(a.planId) ?? '' : '', type: a.type, severity: a.severity, message: a.message })),
     webhooksVerified: receiver.verified.length,
     verdicts: [],
@@ -154,6 +158,9 @@ async function main(): Promise<void> {
   const over = result.ours.reduce((s, o) => s + o.overBudgetDays, 0);
   console.log('');
   console.log(`  plan-days over budget: ${over}; simulated ${days * 24} hours in ${result.seconds.toFixed(0)} s`);
+  const decided = result.experiments.filter((e) => e.winnerId);
+  const right = decided.filter((e) => e.ctr[e.creativeIds.indexOf(e.winnerId!)] === Math.max(...e.ctr));
+  console.log(`  creative tests: ${result.experiments.length} running, ${decided.length} decided (${right.length} on the truly best creative)`);
   const kinds = [...new Set(receiver.verified.map((e) => e.type))].sort();
   console.log(`  alerts: ${alerts.length} raised; webhooks verified by the receiver: ${receiver.verified.length} (${kinds.join(', ') || 'none'}), rejected: ${receiver.rejected}`);
   console.log(`  report: ${path}`);

@@ -116,6 +116,24 @@ describe('npm run demo (2 simulated days, 100 keywords)', () => {
     expect(over).toEqual([]);
   });
 
+  it('ran creative tests that moved their serving weights every hour', async () => {
+    const { advertiserId } = await account();
+    const rows = (
+      await db.query(
+        `SELECT e.id, count(r.hour)::int AS hours, count(DISTINCT r.serving_weights::text)::int AS distinct_weights
+         FROM experiments e LEFT JOIN experiment_rotations r ON r.experiment_id = e.id WHERE e.advertiser_id = $1 GROUP BY e.id`,
+        [advertiserId],
+      )
+    ).rows;
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    // Every hour but the first (which has no stats of its own yet), and the weights moved.
+    for (const r of rows) {
+      expect(r.hours).toBe(47);
+      expect(r.distinct_weights).toBeGreaterThan(1);
+    }
+    expect(out).toMatch(/creative tests: \d+ running/);
+  });
+
   it('writes demo-report/index.html whose charts all render with data in headless Chromium, without console errors', async () => {
     const file = join(REPORT_DIR, 'index.html');
     expect(existsSync(file)).toBe(true);
@@ -134,8 +152,8 @@ describe('npm run demo (2 simulated days, 100 keywords)', () => {
       await page.goto(`file://${file}`);
       await page.waitForFunction('Array.isArray(window.__charts)');
       const charts = (await page.evaluate('window.__charts')) as { title: string; points: number }[];
-      // 4 spend charts, 1 ROI chart, a bid chart per plan at least.
-      expect(charts.length).toBeGreaterThanOrEqual(9);
+      // 4 spend charts, 1 ROI chart, a bid chart per plan, the creative weights, the alerts.
+      expect(charts.length).toBeGreaterThanOrEqual(14);
       expect(charts.filter((c) => c.points === 0)).toEqual([]);
       expect(await page.locator('canvas').count()).toBe(charts.length);
       expect(errors).toEqual([]);

@@ -33,13 +33,46 @@ export interface PlanTrack {
   runs: { asOf: string; status: string; changed: number; verdicts?: unknown }[];
 }
 
+/** One running creative test, as the demo keeps it. */
+export interface ExperimentTrack {
+  id: string;
+  plan: string;
+  planIndex: number;
+  unit: string;
+  /** Sim unit id (rows of its keywords are split across the creatives). */
+  simUnitId: string;
+  creativeIds: string[];
+  creativeTitles: string[];
+  /** Hidden CTR multiplier of each creative. */
+  ctr: number[];
+  /** Serving weights in force, by creative index, and their history per demo hour. */
+  weights: number[];
+  history: number[][];
+  status: string;
+  winnerId: string | null;
+}
+
 export interface DemoResult {
   hours: string[];
   plans: PlanTrack[];
   days: { date: string; perPlan: DayResult[] }[];
   baselines: { name: string; perPlan: { spendFen: number; gmvFen: number; budgetFen: number; darkBefore22: number }[] }[];
   ours: { spendFen: number; gmvFen: number; budgetFen: number; darkBefore22: number; overBudgetDays: number }[];
+  experiments: ExperimentTrack[];
   seconds: number;
+}
+
+const TITLES = ['夏季新款 显瘦碎花连衣裙', '限时直降 法式气质款', '旗舰店正品 纯棉宽松', '618 预售 第二件半价'];
+
+/** Splits a whole number by shares (largest remainder): the parts sum to `n` exactly. */
+function splitInt(n: number, shares: number[]): number[] {
+  const total = shares.reduce((a, b) => a + b, 0) || 1;
+  const raw = shares.map((w) => (n * w) / total);
+  const out = raw.map(Math.floor);
+  let left = n - out.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0]);
+  for (let k = 0; left > 0; k = (k + 1) % order.length, left--) out[order[k][1]] += 1;
+  return out;
 }
 
 const toIso = (hourIndex: number): string => new Date((hourIndex - OFFSET_HOURS) * HOUR_MS).toISOString();
@@ -81,6 +114,33 @@ export async function drive(api: Api, world: DemoWorld, hooks: { afterHour?: (as
     void pi;
   }
 
+  // Creative tests: the core-word plan's first units and every test-product unit run a bandit on
+  // CTR over 3-4 creatives whose true CTR multipliers the product does not know.
+  const experiments: ExperimentTrack[] = [];
+  const firstHour = toIso(sims[0].day0Hour + world.warmupDays * 24);
+  for (const [pi, p] of world.plans.entries()) {
+    const chosen = p.type === 'core_word' ? p.units.slice(0, 4) : p.type === 'test_product' ? p.units : [];
+    for (const [ui, u] of chosen.entries()) {
+      const n = 3 + (ui % 2);
+      const unitId = tracks[pi].unitIds[p.units.indexOf(u)];
+      const creativeIds: string[] = [];
+      for (let c = 0; c < n; c++) {
+        const cr = await api.call<{ id: string }>('POST', `/v1/units/${unitId}/creatives`, { title: TITLES[c], imageUrl: `https://img.example.com/demo/${u.id}-${c}.jpg` });
+        creativeIds.push(cr.id);
+      }
+      const e = await api.call<{ id: string; servingWeights: Record<string, number> }>('POST', `/v1/units/${unitId}/experiments`, {
+        creativeIds, mode: 'bandit', metric: 'ctr', pauseLosers: true, startAt: firstHour,
+      });
+      experiments.push({
+        id: e.id, plan: p.name, planIndex: pi, unit: u.name, simUnitId: u.id, creativeIds, creativeTitles: TITLES.slice(0, n),
+        ctr: p.creativeCtr.slice(0, n), weights: creativeIds.map((id) => e.servingWeights[id] ?? 1 / n), history: [], status: 'running', winnerId: null,
+      });
+    }
+  }
+  const experimentOf = new Map(experiments.map((e) => [`${e.planIndex}|${e.simUnitId}`, e]));
+  /** For rows of a tested unit: the split across creatives fixed when first sent (re-sent rows keep it). */
+  const splits = new Map<StatRow, { creativeIds: string[]; impressions: number[]; clicks: number[] }>();
+
   // What the API has been told of each row, so only new rows and rows with new orders are sent.
   const sent = new Map<StatRow, string>();
   const send = async (): Promise<number> => {
@@ -91,7 +151,33 @@ export async function drive(api: Api, world: DemoWorld, hooks: { afterHour?: (as
           const sig = `${r.orders}|${r.gmvFen}|${r.clicks}|${r.costFen}`;
           if (sent.get(r) === sig) continue;
           sent.set(r, sig);
-          batch.push({ keywordId: tracks[pi].keywordIds[i], hour: toIso(r.hour), impressions: r.impressions, clicks: r.clicks, cost: r.costFen / 100, orders: r.orders, gmv: r.gmvFen / 100 });
+          const keywordId = tracks[pi].keywordIds[i];
+          const exp = experimentOf.get(`${pi}|${sim.scenario.keywords[i].unitId}`);
+          if (!exp || r.hour < sims[0].day0Hour + world.warmupDays * 24) {
+            batch.push({ keywordId, hour: toIso(r.hour), impressions: r.impressions, clicks: r.clicks, cost: r.costFen / 100, orders: r.orders, gmv: r.gmvFen / 100 });
+            continue;
+          }
+          let sp = splits.get(r);
+          if (!sp) {
+            // Impressions follow the serving weights; clicks also the creatives' true CTR.
+            const impressions = splitInt(r.impressions, exp.weights);
+            const clicks = splitInt(r.clicks, exp.weights.map((w, c) => w * exp.ctr[c]));
+            for (let c = 0; c < clicks.length; c++) {
+              while (clicks[c] > impressions[c]) {
+                clicks[c] -= 1;
+                const j = impressions.findIndex((im, k) => im > clicks[k]);
+                clicks[j] += 1;
+              }
+            }
+            splits.set(r, (sp = { creativeIds: exp.creativeIds, impressions, clicks }));
+          }
+          const cost = splitInt(r.costFen, sp.clicks.map((c) => c + 1e-9));
+          const orders = splitInt(r.orders, sp.clicks.map((c) => c + 1e-9));
+          const gmv = splitInt(r.gmvFen, sp.clicks.map((c) => c + 1e-9));
+          sp.creativeIds.forEach((creativeId, c) => {
+            if (sp!.impressions[c] === 0 && orders[c] === 0) return;
+            batch.push({ keywordId, creativeId, hour: toIso(r.hour), impressions: sp!.impressions[c], clicks: sp!.clicks[c], cost: cost[c] / 100, orders: orders[c], gmv: gmv[c] / 100 });
+          });
         }
       });
     });
@@ -148,6 +234,17 @@ export async function drive(api: Api, world: DemoWorld, hooks: { afterHour?: (as
       } while (cursor);
       t.keywordIds.forEach((id, i) => (sims[pi].bids[i] = bids.get(id) ?? sims[pi].bids[i]));
     }
+    // Each creative test re-weighs its creatives for the hour (explicit asOf, like the optimizer),
+    // from the second hour on (the first has no stats of its own yet).
+    for (const e of experiments) {
+      if (h > day0 && (e.status === 'running' || e.status === 'decided')) {
+        const { experiment: r } = await api.call<{ experiment: { status: string; winnerId: string | null; servingWeights: Record<string, number> } }>('POST', `/v1/experiments/${e.id}/rotate`, { asOf });
+        e.status = r.status;
+        e.winnerId = r.winnerId;
+        e.weights = e.creativeIds.map((id) => r.servingWeights[id] ?? 0);
+      }
+      e.history.push([...e.weights]);
+    }
     // The hour is served.
     sims.forEach((sim, pi) => {
       const d = dayOf(sim, h);
@@ -200,6 +297,7 @@ export async function drive(api: Api, world: DemoWorld, hooks: { afterHour?: (as
     days: dates.map((date) => ({ date, perPlan: sims.map((sim) => evaluated(sim).find((d) => d.date === date)!) })),
     baselines,
     ours,
+    experiments,
     seconds: (Date.now() - started) / 1000,
   };
 }
