@@ -211,6 +211,19 @@ export async function drive(api: Api, world: DemoWorld, hooks: { afterHour?: (as
     await send();
     // The worker optimizes every plan for this hour; the demo waits for the runs.
     for (const t of tracks) await api.call('POST', `/v1/plans/${t.planId}/optimize`, { asOf });
+    // Meanwhile (the API process, while the worker optimizes), each creative test re-weighs its
+    // creatives for the hour (explicit asOf), from the second hour on (the first has no stats yet).
+    await Promise.all(
+      experiments.map(async (e) => {
+        if (h > day0 && (e.status === 'running' || e.status === 'decided')) {
+          const { experiment: r } = await api.call<{ experiment: { status: string; winnerId: string | null; servingWeights: Record<string, number> } }>('POST', `/v1/experiments/${e.id}/rotate`, { asOf });
+          e.status = r.status;
+          e.winnerId = r.winnerId;
+          e.weights = e.creativeIds.map((id) => r.servingWeights[id] ?? 0);
+        }
+        e.history.push([...e.weights]);
+      }),
+    );
     for (const t of tracks) {
       for (let tries = 0; ; tries++) {
         const page = await api.call<{ items: { status: string; keywordsChanged: number; summary?: { verdicts?: unknown } }[] }>('GET', `/v1/optimization-runs?planId=${t.planId}&asOf=${encodeURIComponent(asOf)}`);
@@ -233,17 +246,6 @@ export async function drive(api: Api, world: DemoWorld, hooks: { afterHour?: (as
         cursor = page.nextCursor;
       } while (cursor);
       t.keywordIds.forEach((id, i) => (sims[pi].bids[i] = bids.get(id) ?? sims[pi].bids[i]));
-    }
-    // Each creative test re-weighs its creatives for the hour (explicit asOf, like the optimizer),
-    // from the second hour on (the first has no stats of its own yet).
-    for (const e of experiments) {
-      if (h > day0 && (e.status === 'running' || e.status === 'decided')) {
-        const { experiment: r } = await api.call<{ experiment: { status: string; winnerId: string | null; servingWeights: Record<string, number> } }>('POST', `/v1/experiments/${e.id}/rotate`, { asOf });
-        e.status = r.status;
-        e.winnerId = r.winnerId;
-        e.weights = e.creativeIds.map((id) => r.servingWeights[id] ?? 0);
-      }
-      e.history.push([...e.weights]);
     }
     // The hour is served.
     sims.forEach((sim, pi) => {
