@@ -143,7 +143,7 @@ const COLORS = ['#d9480f', '#1971c2', '#2f9e44', '#9c36b5', '#e67700', '#0c8599'
 window.__charts = [];
 function chart(el, title, x, series, opts) {
   const div = document.createElement('div'); div.className = 'chart'; el.appendChild(div);
-  const u = new uPlot(Object.assign({ title, width: W, height: 220, series: [{}].concat(series.map((s, i) => Object.assign({ stroke: COLORS[i % COLORS.length], width: 1.5 }, s))) }, opts || {}), [x].concat(series.map((s) => s.data)), div);
+  const u = new uPlot(Object.assign({ title, width: W, height: 220, axes: [{}, { size: 72, values: (u, vals) => vals.map((v) => v == null ? '' : Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(+v.toFixed(2))) }], series: [{}].concat(series.map((s, i) => Object.assign({ stroke: COLORS[i % COLORS.length], width: 1.5 }, s))) }, opts || {}), [x].concat(series.map((s) => s.data)), div);
   window.__charts.push({ title, points: series.reduce((n, s) => n + s.data.filter((v) => v !== null && v !== undefined).length, 0) });
   return u;
 }

@@ -1,3 +1,6 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { AdvertisersRepository, AlertsService, alertsEvaluateDedupId, JOBS, QUEUES } from '@kuaiche/domain';
+import type { Queue } from 'bullmq';
 import iconv from 'iconv-lite';
 import { createKeywords, createPlan, createTenant, createUnit, startApi, type Tenant, type TestApi } from '../../../../test/factories';
 
@@ -125,6 +128,39 @@ describe('POST /v1/stats/import (Kuaiche keyword report CSV)', () => {
     await post(s.t, csv);
     await post(s.t, csv);
     expect(await totals(s)).toMatchObject({ impressions: 500, cost: 50, gmv: 300 });
+  });
+
+  it('queues the alert rules for the hour after the latest hour applied, as POST /v1/stats/hourly does; a rejected file queues nothing', async () => {
+    const t = await createTenant(api, { clock: 'external' });
+    const plan = await createPlan(api, t, { name: 'budget plan', dailyBudget: 100 });
+    const unit = await createUnit(api, t, plan.id, { name: 'u' });
+    await createKeywords(api, t, unit.id, 1);
+    const queue = api.app.get<Queue>(getQueueToken(QUEUES.alerts), { strict: false });
+    const queued = async (asOf: string) => {
+      const jobId = await queue.getDeduplicationJobId(alertsEvaluateDedupId(t.id, new Date(asOf)));
+      return jobId ? queue.getJob(jobId) : undefined;
+    };
+    const line = (date: string, hour: number, cost: string) => `${date},${hour},"${plan.name}",${unit.name},kw 0,3000,120,4%,${cost},1.00,0,0,0%,0`;
+
+    const rejected = await post(t, [ZH, line('2026-06-19', 9, '10.00'), line('2026-06-19', 10, 'lots')].join('\n'));
+    expect(rejected.status).toBe(400);
+    expect(await queued('2026-06-19T11:00:00+08:00')).toBeUndefined();
+
+    // Two hours of one budget day, the later one last in the file but not latest: the latest applied hour counts.
+    const res = await post(t, [ZH, line('2026-06-18', 15, '60.00'), line('2026-06-18', 14, '40.00')].join('\n'));
+    expect(res.status).toBe(200);
+    expect(res.body.rowsApplied).toBe(2);
+    const job = await queued('2026-06-18T16:00:00+08:00');
+    expect(job).toBeDefined();
+    expect(job!.name).toBe(JOBS.alertsEvaluate);
+    expect(job!.data).toEqual({ advertiserId: t.id, asOf: new Date('2026-06-18T16:00:00+08:00').toISOString() });
+    expect(await queued('2026-06-18T15:00:00+08:00')).toBeUndefined();
+
+    // What the worker does with that job: the budget is spent, so budget.exhausted is raised for that hour.
+    const advertiser = (await api.app.get(AdvertisersRepository).findById(t.id))!;
+    await api.app.get(AlertsService).evaluateHour(advertiser, new Date(job!.data.asOf));
+    const alerts = (await api.http.get(`/v1/alerts?planId=${plan.id}&type=budget.exhausted`).set(t.auth)).body.items;
+    expect(alerts.map((a: any) => [a.type, a.hour, a.data.spent])).toEqual([['budget.exhausted', '2026-06-18T16:00:00+08:00', 100]]);
   });
 
   it('refuses a daily report (no 小时 column), a non-CSV content type and a malformed quote', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   type Advertiser,
+  AlertsService,
   Db,
   type HourlyStatRow,
   StatsRepository,
@@ -30,6 +31,7 @@ export interface ImportResult {
   errorsTruncated: boolean;
 }
 
+const HOUR_MS = 3_600_000;
 const BATCH = 5_000;
 const MAX_LISTED_ERRORS = 1_000;
 const MAX_BYTES = 512 * 1024 * 1024;
@@ -79,6 +81,7 @@ export class StatsImportService {
   constructor(
     private readonly db: Db,
     private readonly stats: StatsRepository,
+    private readonly alerts: AlertsService,
   ) {}
 
   /**
@@ -86,7 +89,8 @@ export class StatsImportService {
    * keywords by plan name + unit name + keyword text (+ match type when the file has it).
    * By default the file applies all or nothing (one transaction); `partial` applies the good
    * lines. The file is never held whole in memory: rows go to Postgres in batches as they
-   * are parsed, inside the transaction.
+   * are parsed, inside the transaction. After the commit, as for `POST /v1/stats/hourly`, the
+   * alert rules are queued for the hour after the latest hour applied.
    */
   async import(advertiser: Advertiser, body: Readable, contentType: string | undefined, partial: boolean, nowMs: number): Promise<ImportResult> {
     const [mediaType, ...params] = (contentType ?? '').split(';').map((s) => s.trim().toLowerCase());
@@ -135,14 +139,19 @@ export class StatsImportService {
     })();
     source.catch((err) => parser.destroy(err));
 
+    // The latest hour written, set only by rows that reached Postgres.
+    const written = { latestHourMs: -Infinity };
     try {
-      return await this.db.tx(async (tx) => {
+      const result = await this.db.tx(async (tx) => {
         await this.stats.lockAdvertiser(advertiser.id, tx);
-        const result = await this.consume(advertiser, parser as AsyncIterable<{ record: string[]; info: { lines: number } }>, tx, partial, nowMs);
+        const result = await this.consume(advertiser, parser as AsyncIterable<{ record: string[]; info: { lines: number } }>, tx, partial, nowMs, written);
         await source;
         if (!partial && result.linesRejected > 0) throw new RejectedImport({ ...result, applied: false, rowsApplied: 0 });
         return result;
       });
+      // After the commit, off the import path: the same evaluation as POST /v1/stats/hourly queues.
+      if (result.rowsApplied > 0 && Number.isFinite(written.latestHourMs)) await this.alerts.scheduleEvaluation(advertiser.id, new Date(written.latestHourMs + HOUR_MS));
+      return result;
     } catch (err) {
       parser.destroy();
       if (err instanceof RejectedImport) return err.result;
@@ -161,6 +170,7 @@ export class StatsImportService {
     tx: Tx,
     partial: boolean,
     nowMs: number,
+    written: { latestHourMs: number },
   ): Promise<ImportResult> {
     const keywords = await this.stats.keywordsByNames(advertiser.id, tx);
     const byFull = new Map<string, (typeof keywords)[number]>();
@@ -190,6 +200,7 @@ export class StatsImportService {
       if (!partial && result.linesRejected > 0) return;
       await this.stats.upsert(advertiser.id, advertiser.timezone, rows, tx);
       result.rowsApplied += rows.length;
+      for (const r of rows) written.latestHourMs = Math.max(written.latestHourMs, r.hour.getTime());
     };
 
     for await (const { record, info } of records) {

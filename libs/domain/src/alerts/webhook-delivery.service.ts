@@ -88,7 +88,8 @@ export class WebhookDeliveryService {
   /** The sweep: events to alerts, then every due or orphaned delivery to the queue (ids make repeats no-ops). */
   async dispatch(limit = 2_000): Promise<{ events: number; queued: number }> {
     const events = await this.alerts.consumeDomainEvents();
-    const due = await this.webhooks.due(limit);
+    // Two sweep intervals of grace: enough for an on-commit enqueue to have been taken.
+    const due = await this.webhooks.due(limit, 2 * this.env.WEBHOOK_DISPATCH_EVERY_MS);
     if (due.length) {
       await this.queue.addBulk(
         due.map((d) => ({

@@ -122,13 +122,11 @@ export class Optimizer {
   }
 
   /**
-   * Runs (plan, asOf) once: a run already finished is returned as it is. `runId` is the row
-   * created by `OptimizationRepository.ensureRun`.
+   * Runs (plan, asOf) once: a run already finished is returned as it is.
    */
   async run(advertiser: Advertiser, planId: string, asOf: Date, trigger: RunTrigger, hooks: OptimizerHooks = {}): Promise<OptimizationRun> {
-    const run = await this.runs.ensureRun(advertiser.id, planId, asOf, trigger);
+    const run = await this.runs.startRun(advertiser.id, planId, asOf, trigger);
     if (run.status === 'succeeded' || run.status === 'skipped') return run;
-    await this.runs.markRunning(advertiser.id, run.id);
     const started = performance.now();
     try {
       return await this.db.tx(async (tx) => {

@@ -98,20 +98,22 @@ export class AlertsRepository {
     const endpoints = await this.webhooks.subscribers(advertiserId, alert.type, optIn, tx);
     if (optIn && endpoints.length === 0) return null;
     const id = newId();
-    const won = await this.db.one<{ alertId: string }>(
-      `INSERT INTO alert_episodes (advertiser_id, scope, type, episode, severity_rank, alert_id) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (advertiser_id, scope, type, episode) DO UPDATE SET severity_rank = EXCLUDED.severity_rank, alert_id = EXCLUDED.alert_id
-         WHERE alert_episodes.severity_rank < EXCLUDED.severity_rank
-       RETURNING alert_id AS "alertId"`,
-      [advertiserId, alert.planId ?? '', alert.type, alert.episode, RANK[alert.severity], id],
+    // The episode ledger decides (a new episode, or a higher severity in it) and the alert row
+    // follows in the same statement: nothing is written when the ledger says "already raised".
+    const row = await this.db.one<Alert>(
+      `WITH won AS (
+         INSERT INTO alert_episodes (advertiser_id, scope, type, episode, severity_rank, alert_id) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (advertiser_id, scope, type, episode) DO UPDATE SET severity_rank = EXCLUDED.severity_rank, alert_id = EXCLUDED.alert_id
+           WHERE alert_episodes.severity_rank < EXCLUDED.severity_rank
+         RETURNING alert_id
+       )
+       INSERT INTO alerts (id, advertiser_id, plan_id, type, severity, hour, episode, message, data)
+       SELECT won.alert_id, $1::uuid, $7::uuid, $3::text, $8::text, $9::timestamptz, $4::text, $10::text, $11::jsonb FROM won
+       RETURNING ${ALERT_COLS}`,
+      [advertiserId, alert.planId ?? '', alert.type, alert.episode, RANK[alert.severity], id, alert.planId, alert.severity, alert.hour.toISOString(), alert.message, JSON.stringify(alert.data)],
       tx,
     );
-    if (!won) return null;
-    const row = (await this.db.one<Alert>(
-      `INSERT INTO alerts (id, advertiser_id, plan_id, type, severity, hour, episode, message, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${ALERT_COLS}`,
-      [id, advertiserId, alert.planId, alert.type, alert.severity, alert.hour.toISOString(), alert.episode, alert.message, JSON.stringify(alert.data)],
-      tx,
-    ))!;
+    if (!row) return null;
     if (!endpoints.length) return { alert: row, deliveryIds: [] };
     const tz = timeZone ?? (await this.db.one<{ timezone: string }>(`SELECT timezone FROM advertisers WHERE id = $1`, [advertiserId], tx))?.timezone ?? 'UTC';
     const payload = eventBody(row.type, row.createdAt, alertJson(row, tz));

@@ -113,13 +113,26 @@ export class OptimizationRepository {
     );
   }
 
-  /** Marks a run started (a new attempt); committed on its own so operators see it running. */
-  async markRunning(advertiserId: string, runId: string): Promise<void> {
-    await this.db.rows(
-      `UPDATE optimization_runs SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL
-       WHERE advertiser_id = $1 AND id = $2 AND status IN ('queued', 'running', 'failed')`,
-      [advertiserId, runId],
-    );
+  /**
+   * Starts an attempt at (plan, asOf): creates the run `running`, or moves a queued, running
+   * (a crashed attempt) or failed one to `running` with one more attempt. A run already finished
+   * is returned as it is, unchanged. Committed on its own, without waiting for the disk (it is
+   * only a status for operators; the run's result commits durably with its writes).
+   */
+  async startRun(advertiserId: string, planId: string, asOf: Date, trigger: RunTrigger): Promise<OptimizationRun> {
+    return this.db.tx(async (tx) => {
+      await this.db.rows('SET LOCAL synchronous_commit = off', [], tx);
+      const started = await this.db.one<OptimizationRun>(
+        `INSERT INTO optimization_runs AS r (id, advertiser_id, plan_id, as_of, status, trigger, attempts, started_at)
+         VALUES ($1, $2, $3, $4, 'running', $5, 1, now())
+         ON CONFLICT (advertiser_id, plan_id, as_of) DO UPDATE SET status = 'running', attempts = r.attempts + 1, started_at = now(), error = NULL
+           WHERE r.status IN ('queued', 'running', 'failed')
+         RETURNING ${RUN_COLS}`,
+        [newId(), advertiserId, planId, asOf.toISOString(), trigger],
+        tx,
+      );
+      return started ?? (await this.findRunByKey(advertiserId, planId, asOf, tx))!;
+    });
   }
 
   async finishRun(

@@ -210,6 +210,8 @@ export class WebhooksRepository {
   /**
    * Records an attempt and moves the delivery on: `succeeded` / `failed` (final), `pending`
    * again after `retryInMs`, or `cancelled`. `disable`: the endpoint answered 410 Gone.
+   * One statement (the attempt row in a data-modifying CTE), so the common case is a single
+   * round trip and commit; disabling the endpoint adds its own statements in a transaction.
    */
   async finishAttempt(
     advertiserId: string,
@@ -217,22 +219,26 @@ export class WebhooksRepository {
     r: { statusCode: number | null; latencyMs: number | null; error: string | null },
     next: { status: 'succeeded' | 'failed' | 'pending' | 'cancelled'; retryInMs?: number; disable?: string },
   ): Promise<void> {
+    const record = (tx?: Tx) =>
+      this.db.rows(
+        `WITH attempt AS (
+           INSERT INTO webhook_attempts (id, advertiser_id, delivery_id, attempt, started_at, status_code, latency_ms, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (delivery_id, attempt) DO NOTHING
+         )
+         UPDATE webhook_deliveries SET status = $9, last_status_code = $6, last_error = $8, lease_until = NULL, updated_at = now(),
+           next_attempt_at = CASE WHEN $9 = 'pending' THEN now() + $10 * interval '1 millisecond' END,
+           finished_at = CASE WHEN $9 = 'pending' THEN NULL ELSE now() END
+         WHERE advertiser_id = $2 AND id = $3 AND status = 'sending' AND attempts = $4`,
+        [newId(), advertiserId, d.id, d.attempt, d.startedAt.toISOString(), r.statusCode, r.latencyMs, r.error, next.status, next.retryInMs ?? 0],
+        tx,
+      );
+    if (!next.disable) {
+      await record();
+      return;
+    }
     await this.db.tx(async (tx) => {
-      await this.db.rows(
-        `INSERT INTO webhook_attempts (id, advertiser_id, delivery_id, attempt, started_at, status_code, latency_ms, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (delivery_id, attempt) DO NOTHING`,
-        [newId(), advertiserId, d.id, d.attempt, d.startedAt.toISOString(), r.statusCode, r.latencyMs, r.error],
-        tx,
-      );
-      await this.db.rows(
-        `UPDATE webhook_deliveries SET status = $4, last_status_code = $5, last_error = $6, lease_until = NULL, updated_at = now(),
-           next_attempt_at = CASE WHEN $4 = 'pending' THEN now() + $7 * interval '1 millisecond' END,
-           finished_at = CASE WHEN $4 = 'pending' THEN NULL ELSE now() END
-         WHERE advertiser_id = $1 AND id = $2 AND status = 'sending' AND attempts = $3`,
-        [advertiserId, d.id, d.attempt, next.status, r.statusCode, r.error, next.retryInMs ?? 0],
-        tx,
-      );
-      if (next.disable) await this.disableEndpoint(advertiserId, d.endpointId, next.disable, tx);
+      await record(tx);
+      await this.disableEndpoint(advertiserId, d.endpointId, next.disable!, tx);
     });
   }
 
@@ -244,13 +250,19 @@ export class WebhooksRepository {
     );
   }
 
-  /** The outbox sweep (all tenants): pending rows due now and rows whose attempt's lease expired. */
-  due(limit: number): Promise<{ advertiserId: string; id: string; attempts: number }[]> {
+  /**
+   * The outbox sweep (all tenants): pending rows due for more than `graceMs` (a row enqueued on
+   * commit is normally claimed within milliseconds, so one still pending after the grace has
+   * most likely lost its wake-up; re-adding every freshly due row would put the whole backlog of
+   * a burst into Redis again on every sweep) and rows whose attempt's lease expired.
+   */
+  due(limit: number, graceMs = 0): Promise<{ advertiserId: string; id: string; attempts: number }[]> {
     return this.db.rows(
-      `(SELECT advertiser_id AS "advertiserId", id, attempts FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1)
+      `(SELECT advertiser_id AS "advertiserId", id, attempts FROM webhook_deliveries
+        WHERE status = 'pending' AND next_attempt_at <= now() - $2 * interval '1 millisecond' ORDER BY next_attempt_at LIMIT $1)
        UNION ALL
        (SELECT advertiser_id AS "advertiserId", id, attempts FROM webhook_deliveries WHERE status = 'sending' AND lease_until < now() ORDER BY lease_until LIMIT $1)`,
-      [limit],
+      [limit, graceMs],
     );
   }
 }
