@@ -14,10 +14,18 @@
  * first attempt, so the retry path runs too (WEBHOOK_RETRY_SCHEDULE_MS 0,250,1000,5000 here).
  * A warm-up of BENCH_WARMUP (200) events first, not counted.
  *
+ * Then, to tell the delivery side's capacity from the raising side's: BENCH_DRAIN (5,000; 0 skips
+ * it) more alerts raised while no worker runs, and fresh worker(s) started on that backlog:
+ * deliveries/s from their first receipt to their last (not a goal, a diagnosis).
+ *
  * Figures: deliveries/s (events delivered over the span from the first alert's commit to the
  * last receipt), end-to-end latency per event from the alert's created_at to its first 2xx
  * receipt (p50 / p99 / max), lost (never answered 2xx), doubled (a webhook-id received again
  * after an attempt the receiver had answered 2xx: a retry after a 500 is not a double).
+ * Raising and delivering share the machine, so deliveries/s is the slower of the two sides;
+ * the CPU line (Linux /proc) splits the CPU time per event between the processes (this one,
+ * the worker, the receiver, the scratch database's backends of each, Redis) and prints the load
+ * average at the start: other work on the machine shows there.
  *
  * Goals: >= 500 deliveries/s, p99 < 2 s, none lost, none doubled beyond retries.
  * BENCH_WORKER_PROF=<dir> writes a CPU profile of each worker process there.
@@ -40,6 +48,7 @@ const RAISERS = positiveInt('BENCH_RAISERS', 8);
 const WORKERS = positiveInt('BENCH_WORKERS', 1);
 const RATE = process.env.BENCH_RATE ? positiveInt('BENCH_RATE', 1) : 0;
 const FAIL_PERCENT = Number(process.env.BENCH_FAIL_PERCENT ?? '1');
+const DRAIN = Number(process.env.BENCH_DRAIN ?? '5000');
 const RETRY_SCHEDULE = '0,250,1000,5000';
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/kuaiche';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -125,17 +134,25 @@ function receiverMain(): void {
 function startReceiver(secret: string): Promise<{ url: string; pid: number; ask: <T extends ReceiverMsg>(cmd: string) => Promise<T>; stop: () => void }> {
   const child = fork(__filename, ['--receiver'], { env: { ...process.env, BENCH_WEBHOOK_SECRET: secret, NODE_OPTIONS: '' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let pending: ((m: ReceiverMsg) => void) | undefined;
+  let pendingFail: ((err: Error) => void) | undefined;
+  let died: Error | undefined;
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`receiver exited with ${code}`)));
+    child.once('exit', (code) => {
+      died = new Error(`the receiver exited with ${code}`);
+      pendingFail?.(died);
+      reject(died);
+    });
     child.on('message', (m: ReceiverMsg) => {
       if ('port' in m) {
         resolve({
           url: `http://127.0.0.1:${m.port}/hooks/kuaiche`,
           pid: m.pid,
           ask: <T extends ReceiverMsg>(cmd: string) =>
-            new Promise<T>((r) => {
+            new Promise<T>((r, fail) => {
+              if (died) return fail(died);
               pending = r as (m: ReceiverMsg) => void;
+              pendingFail = fail;
               child.send({ cmd });
             }),
           stop: () => {
@@ -280,7 +297,7 @@ async function main(): Promise<void> {
     const cpu = async () => {
       const backends = (await db.query<{ pid: number; app: string }>(`SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [DB_NAME])).rows;
       return {
-        raiser: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+        raiser: ((u) => (u.user + u.system) / 1000)(process.cpuUsage()),
         workers: workers.procs.reduce((a, p) => a + procCpuMs(p.pid!), 0),
         receiver: procCpuMs(rx.pid),
         postgres: new Map(backends.map((b) => [b.pid, { app: b.app, ms: procCpuMs(b.pid) }])),
@@ -358,6 +375,35 @@ async function main(): Promise<void> {
       ['redis (shared server)', cpu1.redis - cpu0.redis],
     ];
     console.log(`cpu:      per event ${parts.map(([k, ms]) => `${k} ${((ms / EVENTS) * 1000).toFixed(0)} us`).join(', ')}; total ${((parts.reduce((a, [, ms]) => a + ms, 0) / EVENTS) * 1000).toFixed(0)} us; load average at start ${loadAtStart}`);
+
+    let drainLine = '';
+    if (DRAIN > 0) {
+      // The backlog: raised and enqueued on commit with nobody consuming.
+      await raiseAll('drain', DRAIN, 0);
+      const again = startWorkers(WORKERS);
+      cleanups.push(() => again.stop());
+      const workerCpu = () => again.procs.reduce((a, p) => a + procCpuMs(p.pid!), 0);
+      // CPU from the first receipt on (boot excluded).
+      const before = WARMUP + EVENTS;
+      const started = await waitReceived(before + 1, 60_000);
+      const cpuStart = workerCpu();
+      const drained = await waitReceived(before + DRAIN, 120_000);
+      const cpuEnd = workerCpu();
+      await again.stop();
+      const all = (await rx.ask<{ receipts: Receipts; badSignatures: number; requests: number }>('report')).receipts;
+      const ids = (await db.query<{ id: string }>(`SELECT id FROM alerts WHERE episode LIKE 'drain-%'`)).rows.map((r) => r.id);
+      const times = ids.flatMap((id) => {
+        const rec = all[id];
+        const k = rec ? rec.s.findIndex((st) => st >= 200 && st < 300) : -1;
+        return k < 0 ? [] : [rec.t[k]];
+      });
+      const first = Math.min(...times);
+      const last = Math.max(...times);
+      drainLine =
+        `delivery alone: a backlog of ${fmtInt(DRAIN)} alerts raised with no worker running, drained in ${((last - first) / 1000).toFixed(2)} s (first to last receipt) = ` +
+        `${fmtInt(times.length / ((last - first) / 1000))} deliveries/s; ${fmtInt(drained - before)} delivered; worker CPU ${(((cpuEnd - cpuStart) / Math.max(1, drained - started)) * 1000).toFixed(0)} us per event`;
+      console.log(drainLine);
+    }
 
     console.log('\n## Result');
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');

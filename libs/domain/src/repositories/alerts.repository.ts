@@ -100,7 +100,8 @@ export class AlertsRepository {
     const id = newId();
     // The episode ledger decides (a new episode, or a higher severity in it) and the alert row
     // follows in the same statement: nothing is written when the ledger says "already raised".
-    const row = await this.db.one<Alert>(
+    const [row] = await this.db.prepared<Alert>(
+      'alerts.raise',
       `WITH won AS (
          INSERT INTO alert_episodes (advertiser_id, scope, type, episode, severity_rank, alert_id) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (advertiser_id, scope, type, episode) DO UPDATE SET severity_rank = EXCLUDED.severity_rank, alert_id = EXCLUDED.alert_id

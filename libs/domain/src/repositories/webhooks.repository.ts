@@ -126,7 +126,8 @@ export class WebhooksRepository {
 
   /** Active endpoints subscribed to `eventType` (explicitly, or by `*` unless the type is opt-in). */
   subscribers(advertiserId: string, eventType: string, optIn: boolean, tx?: Tx): Promise<{ id: string }[]> {
-    return this.db.rows<{ id: string }>(
+    return this.db.prepared<{ id: string }>(
+      'webhook_endpoints.subscribers',
       `SELECT id FROM webhook_endpoints WHERE advertiser_id = $1 AND status = 'active' AND ($2 = ANY(event_types) OR (NOT $3 AND '*' = ANY(event_types))) ORDER BY id`,
       [advertiserId, eventType, optIn],
       tx,
@@ -137,7 +138,8 @@ export class WebhooksRepository {
   async insertDeliveries(advertiserId: string, rows: NewDelivery[], tx?: Tx): Promise<string[]> {
     if (!rows.length) return [];
     const ids = rows.map(() => newId());
-    await this.db.rows(
+    await this.db.prepared(
+      'webhook_deliveries.insert',
       `INSERT INTO webhook_deliveries (id, advertiser_id, endpoint_id, event_id, event_type, payload, alert_id, redelivery_of, status, next_attempt_at)
        SELECT id, $1, endpoint_id, event_id, event_type, payload, alert_id, redelivery_of, 'pending', now()
        FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::uuid[]) AS t(id, endpoint_id, event_id, event_type, payload, alert_id, redelivery_of)`,
@@ -190,8 +192,9 @@ export class WebhooksRepository {
    * the row is not to be sent now (sent, sending elsewhere, not due, cancelled): the duplicate
    * job that finds it so does nothing.
    */
-  claim(advertiserId: string, deliveryId: string, leaseMs: number): Promise<ClaimedDelivery | null> {
-    return this.db.one<ClaimedDelivery>(
+  async claim(advertiserId: string, deliveryId: string, leaseMs: number): Promise<ClaimedDelivery | null> {
+    const [row] = await this.db.prepared<ClaimedDelivery>(
+      'webhook_deliveries.claim',
       `WITH cur AS (
          SELECT id, status AS prev_status FROM webhook_deliveries
          WHERE advertiser_id = $1 AND id = $2
@@ -205,6 +208,7 @@ export class WebhooksRepository {
          d.payload, d.attempts, cur.prev_status AS "prevStatus", e.url, e.secret, e.status AS "endpointStatus"`,
       [advertiserId, deliveryId, leaseMs],
     );
+    return row ?? null;
   }
 
   /**
@@ -220,7 +224,8 @@ export class WebhooksRepository {
     next: { status: 'succeeded' | 'failed' | 'pending' | 'cancelled'; retryInMs?: number; disable?: string },
   ): Promise<void> {
     const record = (tx?: Tx) =>
-      this.db.rows(
+      this.db.prepared(
+        'webhook_deliveries.finish_attempt',
         `WITH attempt AS (
            INSERT INTO webhook_attempts (id, advertiser_id, delivery_id, attempt, started_at, status_code, latency_ms, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (delivery_id, attempt) DO NOTHING
