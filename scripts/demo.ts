@@ -42,8 +42,8 @@ const base = `http://127.0.0.1:${port}`;
 const distApps = join(__dirname, '..', 'apps');
 const reportDir = resolve(process.env.DEMO_REPORT_DIR ?? 'demo-report');
 
-function start(name: string, file: string): ChildProcess {
-  const child = spawn(process.execPath, [file], {
+function start(name: string, file: string, nodeFlags: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, file], {
     // The demo's webhook receiver listens on 127.0.0.1, which the SSRF guard refuses unless allowed.
     env: { ...process.env, PORT: String(port), ADMIN_TOKEN: adminToken, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', WEBHOOK_ALLOW_PRIVATE: 'true' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -101,7 +101,7 @@ async function waitHealthy(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  children.push(start('api', join(distApps, 'api', 'src', 'main.js')));
+  children.push(start('api', join(distApps, 'api', 'src', 'main.js'), ['--max-semi-space-size=32']));
   children.push(start('worker', join(distApps, 'worker', 'src', 'main.js')));
   await waitHealthy();
   const world = buildWorld({ seed: seedArg, days, keywords: keywordCount });

@@ -42,6 +42,8 @@ function monthsOf(rows: HourlyStatRow[]): string[] {
 }
 
 const HOUR_MS = 3_600_000;
+/** Keyword -> (plan, unit) entries kept per process (about 150 bytes each). */
+const REF_CACHE_MAX = 200_000;
 const COPY_COLUMNS = 'advertiser_id, plan_id, unit_id, keyword_id, creative_id, hour, impressions, clicks, cost_fen, orders, gmv_fen, avg_position';
 
 interface Sums {
@@ -107,6 +109,8 @@ const ROLLUP_SET = `impressions = r.impressions + EXCLUDED.impressions, clicks =
  * on the primary key, is rolled back to its savepoint, and its rows take the replacing path.
  */
 export class StatsRepository {
+  private readonly refCache = new Map<string, KeywordRef>();
+
   constructor(private readonly db: Db) {}
 
   async lockAdvertiser(advertiserId: string, tx: Tx): Promise<void> {
@@ -186,7 +190,11 @@ export class StatsRepository {
       if (r.creativeId) addTo(creativeDays, day, r.creativeId, r);
       addTo(planHours, h, r.planId, r);
     }
-    await this.db.copyFrom(`COPY keyword_stats_hourly (${COPY_COLUMNS}) FROM STDIN`, lines, tx);
+    // One month (the usual case): straight into its partition, sparing Postgres the routing of
+    // each row (ensurePartitions made it; partitions are named by their UTC month).
+    const months = monthsOf(rows);
+    const table = months.length === 1 ? `keyword_stats_hourly_${months[0].slice(0, 4)}${months[0].slice(5, 7)}` : 'keyword_stats_hourly';
+    await this.db.copyFrom(`COPY ${table} (${COPY_COLUMNS}) FROM STDIN`, lines, tx);
     const kd = flatten(keywordDays);
     const cd = flatten(creativeDays);
     const ph = flatten(planHours);
@@ -294,13 +302,31 @@ export class StatsRepository {
     );
   }
 
-  /** The caller's keywords among `ids` (others' ids simply do not come back). */
-  keywordRefs(advertiserId: string, ids: string[], tx?: Tx): Promise<KeywordRef[]> {
-    return this.db.rows<KeywordRef>(
+  /**
+   * The caller's keywords among `ids` (others' ids simply do not come back). A keyword never
+   * changes plan or unit, so what was read once per advertiser is kept (up to REF_CACHE_MAX
+   * entries, oldest dropped first): an hourly sync resolves the same keywords every hour.
+   */
+  async keywordRefs(advertiserId: string, ids: string[], tx?: Tx): Promise<KeywordRef[]> {
+    const found: KeywordRef[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.refCache.get(`${advertiserId}|${id}`);
+      if (hit) found.push(hit);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    const rows = await this.db.rows<KeywordRef>(
       `SELECT id, plan_id AS "planId", unit_id AS "unitId" FROM keywords WHERE advertiser_id = $1 AND id = ANY($2::uuid[])`,
-      [advertiserId, ids],
+      [advertiserId, missing],
       tx,
     );
+    for (const r of rows) {
+      if (this.refCache.size >= REF_CACHE_MAX) this.refCache.delete(this.refCache.keys().next().value!);
+      this.refCache.set(`${advertiserId}|${r.id}`, r);
+      found.push(r);
+    }
+    return found;
   }
 
   /** The caller's creatives among `ids`, with their unit. */

@@ -51,6 +51,12 @@ function money(v: unknown): boolean {
  * Checks one row. `latestHourMs`, when given, is the latest hour a row may carry (one hour
  * after the current hour for advertisers on the wall clock; none for simulated clocks).
  */
+/**
+ * Hour strings already parsed (a batch carries a few distinct hours over 50,000 rows): one shared
+ * Date each, never mutated, instead of a parse and an allocation per row.
+ */
+const HOURS = new Map<string, Date>();
+
 export function parseStatRow(raw: unknown, at: string, latestHourMs?: number): { value?: ParsedStatRow; errors: FieldError[] } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { errors: [{ path: at, message: 'must be an object' }] };
   // A "__proto__" key in the JSON can arrive as the row's prototype; its values must not count.
@@ -61,10 +67,16 @@ export function parseStatRow(raw: unknown, at: string, latestHourMs?: number): {
   if (!isUuid(r.keywordId)) errors.push({ path: `${at}.keywordId`, message: 'keywordId must be a UUID' });
   if (r.creativeId !== undefined && r.creativeId !== null && !isUuid(r.creativeId)) errors.push({ path: `${at}.creativeId`, message: 'creativeId must be a UUID or null' });
   let hour: Date | undefined;
-  if (typeof r.hour !== 'string' || !HOUR_RE.test(r.hour) || Number.isNaN(Date.parse(r.hour))) {
+  const known = typeof r.hour === 'string' ? HOURS.get(r.hour) : undefined;
+  if (known) hour = known;
+  else if (typeof r.hour !== 'string' || !HOUR_RE.test(r.hour) || Number.isNaN(Date.parse(r.hour))) {
     errors.push({ path: `${at}.hour`, message: 'hour must be ISO 8601 with an offset, e.g. 2026-06-18T20:00:00+08:00' });
   } else {
     hour = new Date(r.hour);
+    if (HOURS.size >= 10_000) HOURS.clear();
+    HOURS.set(r.hour, hour);
+  }
+  if (hour) {
     if (hour.getTime() % 3_600_000 !== 0) errors.push({ path: `${at}.hour`, message: 'hour must be aligned to a whole hour' });
     else if (latestHourMs !== undefined && hour.getTime() > latestHourMs) errors.push({ path: `${at}.hour`, message: 'hour is more than one hour in the future' });
   }
