@@ -82,6 +82,8 @@ export class CreateOptimization1763700000006 implements MigrationInterface {
         plan_id         uuid NOT NULL,
         as_of           timestamptz NOT NULL,
         corrections_seq bigint NOT NULL,
+        -- Test-product plans: the last verdict announced per unit ({ unitId: verdict }): each is announced once.
+        verdicts        jsonb NOT NULL DEFAULT '{}',
         PRIMARY KEY (advertiser_id, plan_id),
         FOREIGN KEY (advertiser_id, plan_id) REFERENCES plans (advertiser_id, id) ON DELETE CASCADE
       )`);

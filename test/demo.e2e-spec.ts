@@ -116,6 +116,25 @@ describe('npm run demo (2 simulated days, 100 keywords)', () => {
     expect(over).toEqual([]);
   });
 
+  it("announced each change of a test product's verdict, and every run to opt-in subscribers", async () => {
+    const { advertiserId, plans } = await account();
+    const verdicts = (
+      await db.query(`SELECT payload->>'unitId' AS unit, payload->>'verdict' AS verdict FROM domain_events WHERE advertiser_id = $1 AND type = 'test_product.verdict' ORDER BY id`, [advertiserId])
+    ).rows as { unit: string; verdict: string }[];
+    expect(verdicts.length).toBeGreaterThan(0);
+    expect(verdicts.every((v) => v.verdict === 'promote' || v.verdict === 'drop')).toBe(true);
+    // A verdict is announced when it changes, never twice in a row for a unit.
+    const last = new Map<string, string>();
+    for (const v of verdicts) {
+      expect({ unit: v.unit, repeated: last.get(v.unit) === v.verdict }).toEqual({ unit: v.unit, repeated: false });
+      last.set(v.unit, v.verdict);
+    }
+    const [{ runs }] = (await db.query(`SELECT count(*)::int AS runs FROM optimization_runs WHERE advertiser_id = $1 AND status = 'succeeded'`, [advertiserId])).rows;
+    const [{ optimized }] = (await db.query(`SELECT count(*)::int AS optimized FROM domain_events WHERE advertiser_id = $1 AND type = 'plan.optimized'`, [advertiserId])).rows;
+    expect(optimized).toBe(runs);
+    expect(plans).toHaveLength(4);
+  });
+
   it('ran creative tests that moved their serving weights every hour', async () => {
     const { advertiserId } = await account();
     const rows = (

@@ -17,6 +17,7 @@ import { performance } from 'perf_hooks';
 import { setTimeout as sleep } from 'timers/promises';
 import type { Db, Tx } from '../db/db';
 import { NotFoundError } from '../errors';
+import { newId } from '../ids';
 import type { OptimizationRepository, OptimizationRun, RunTrigger } from '../repositories/optimization.repository';
 import { PLAN_COLS } from '../repositories/plans.repository';
 import { isoInZone } from '../time';
@@ -70,6 +71,9 @@ export interface Decided {
   /** States to store (rolled forward or rebuilt), by keyword id. */
   states: Map<string, DecayedState>;
   correctionsSeq: number;
+  /** Test-product plans: the last verdict announced per unit. */
+  previousVerdicts: Record<string, string>;
+  unitNames: Map<string, string>;
   /** Set when the plan's states are already past asOf: nothing to decide. */
   skippedReason?: string;
   /** readMs includes planReadMs: the plan, units, keywords with their states and the plan-hours. */
@@ -174,15 +178,15 @@ export class Optimizer {
     if (!plan) throw new NotFoundError('plan');
     // One statement at a time: they share the transaction's connection.
     const [units, keywords, planState, planHours] = await sequence([
-      () => this.db.rows<{ id: string; skuPriceFen: number; status: 'active' | 'paused' | 'archived' }>(
-        `SELECT id, sku_price_fen AS "skuPriceFen", status FROM units WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
+      () => this.db.rows<{ id: string; name: string; skuPriceFen: number; status: 'active' | 'paused' | 'archived' }>(
+        `SELECT id, name, sku_price_fen AS "skuPriceFen", status FROM units WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
       () => this.db.rows<KeywordRow>(
         `SELECT k.id, k.unit_id AS "unitId", k.bid_fen AS "bidFen", k.status, k.locked, k.suggested_bid_fen AS "suggestedBidFen",
                 k.quality_score AS "qualityScore", k.version, s.state
          FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.plan_id = k.plan_id AND s.keyword_id = k.id
          WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id`, [a, planId], tx),
-      () => this.db.one<{ h: number; seq: number }>(
-        `SELECT (extract(epoch FROM as_of) / 3600)::int AS h, corrections_seq AS seq FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
+      () => this.db.one<{ h: number; seq: number; verdicts: Record<string, string> }>(
+        `SELECT (extract(epoch FROM as_of) / 3600)::int AS h, corrections_seq AS seq, verdicts FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
       () => this.db.rows<PlanHourInput>(
         `SELECT (extract(epoch FROM hour) / 3600)::int AS hour, impressions, cost_fen AS "costFen" FROM plan_stats_hourly
          WHERE advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4 ORDER BY hour`,
@@ -191,7 +195,10 @@ export class Optimizer {
     const tKeywords = performance.now();
     const clock = localClock(asOf, advertiser.timezone);
     const at = { asOf: T, hourOfDay: clock.hourOfDay, dayOfWeek: clock.dayOfWeek, plan: { type: plan.type, schedule: plan.schedule } };
-    const base: Omit<Decided, 'result' | 'timings'> = { asOf, plan, keywords, states: new Map(), correctionsSeq: planState?.seq ?? 0 };
+    const base: Omit<Decided, 'result' | 'timings'> = {
+      asOf, plan, keywords, states: new Map(), correctionsSeq: planState?.seq ?? 0, previousVerdicts: planState?.verdicts ?? {},
+      unitNames: new Map(units.map((u) => [u.id, u.name])),
+    };
     if (planState && planState.h > T) {
       const empty = optimizePlan({ ...at, date: clock.date, plan: this.planInput(plan), units, keywords: [], planHours });
       return { ...base, result: empty, skippedReason: `this plan's states are already at ${new Date(planState.h * HOUR_MS).toISOString()}, later than asOf`, timings: { readMs: performance.now() - t0, computeMs: 0 } };
@@ -321,10 +328,42 @@ export class Optimizer {
         tx,
       );
     }
+    // Events for the alerts (turned into alerts and webhooks by AlertsService): a test product's
+    // new verdict, once per unit and verdict; and the run itself (opt-in for subscribers).
+    // `verdicts` keeps the last verdict announced per unit: a unit that wavers back to
+    // keep_testing and returns to the same verdict is not announced again.
+    const verdicts: Record<string, string> = { ...d.previousVerdicts };
+    const events: { type: string; payload: Record<string, unknown> }[] = [];
+    for (const v of d.result.verdicts) {
+      if (v.verdict !== 'keep_testing' && d.previousVerdicts[v.unitId] !== v.verdict) {
+        verdicts[v.unitId] = v.verdict;
+        events.push({
+          type: 'test_product.verdict',
+          payload: {
+            hour: d.asOf.toISOString(), unitId: v.unitId, verdict: v.verdict, severity: 'info', why: v as unknown as Record<string, unknown>,
+            message: `test product ${d.unitNames.get(v.unitId) ?? v.unitId}: ${v.verdict === 'promote' ? 'promote it' : 'drop it'}`,
+          },
+        });
+      }
+    }
+    const s = d.result.summary;
+    events.push({
+      type: 'plan.optimized',
+      payload: {
+        hour: d.asOf.toISOString(), runId, severity: 'info', changed: applied.size, seen: s.keywordsSeen, binding: s.binding, spentTodayFen: s.spentTodayFen,
+        message: `plan ${d.plan.name} optimized for ${d.asOf.toISOString()}: ${applied.size} of ${s.keywordsSeen} bids changed (${s.binding} binds)`,
+      },
+    });
     await this.db.rows(
-      `INSERT INTO plan_bid_state (advertiser_id, plan_id, as_of, corrections_seq) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (advertiser_id, plan_id) DO UPDATE SET as_of = EXCLUDED.as_of, corrections_seq = EXCLUDED.corrections_seq`,
-      [advertiserId, d.plan.id, d.asOf.toISOString(), d.correctionsSeq],
+      `INSERT INTO domain_events (id, advertiser_id, type, plan_id, payload)
+       SELECT id, $1, type, $2, payload FROM unnest($3::uuid[], $4::text[], $5::json[]) AS e(id, type, payload)`,
+      [advertiserId, d.plan.id, events.map(() => newId()), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload))],
+      tx,
+    );
+    await this.db.rows(
+      `INSERT INTO plan_bid_state (advertiser_id, plan_id, as_of, corrections_seq, verdicts) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (advertiser_id, plan_id) DO UPDATE SET as_of = EXCLUDED.as_of, corrections_seq = EXCLUDED.corrections_seq, verdicts = EXCLUDED.verdicts`,
+      [advertiserId, d.plan.id, d.asOf.toISOString(), d.correctionsSeq, JSON.stringify(verdicts)],
       tx,
     );
     const tEnd = performance.now();
