@@ -82,7 +82,7 @@ export class CreateOptimization1763700000006 implements MigrationInterface {
         plan_id         uuid NOT NULL,
         as_of           timestamptz NOT NULL,
         corrections_seq bigint NOT NULL,
-        -- Test-product plans: the last verdict announced per unit ({ unitId: verdict }): each is announced once.
+        -- Test-product plans, per unit: the last verdict announced and the one holding ({ announced, candidate, runs }).
         verdicts        jsonb NOT NULL DEFAULT '{}',
         PRIMARY KEY (advertiser_id, plan_id),
         FOREIGN KEY (advertiser_id, plan_id) REFERENCES plans (advertiser_id, id) ON DELETE CASCADE

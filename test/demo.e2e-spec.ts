@@ -116,12 +116,18 @@ describe('npm run demo (2 simulated days, 100 keywords)', () => {
     expect(over).toEqual([]);
   });
 
-  it("announced each change of a test product's verdict, and every run to opt-in subscribers", async () => {
+  it("announced each settled change of a test product's verdict, and every run to opt-in subscribers", async () => {
     const { advertiserId, plans } = await account();
     const verdicts = (
-      await db.query(`SELECT payload->>'unitId' AS unit, payload->>'verdict' AS verdict FROM domain_events WHERE advertiser_id = $1 AND type = 'test_product.verdict' ORDER BY id`, [advertiserId])
-    ).rows as { unit: string; verdict: string }[];
+      await db.query(
+        `SELECT payload->>'unitId' AS unit, payload->>'verdict' AS verdict, (payload->>'heldRuns')::int AS held FROM domain_events
+         WHERE advertiser_id = $1 AND type = 'test_product.verdict' ORDER BY id`,
+        [advertiserId],
+      )
+    ).rows as { unit: string; verdict: string; held: number }[];
     expect(verdicts.length).toBeGreaterThan(0);
+    // Announced only once it has held for 6 hourly runs.
+    expect(verdicts.filter((v) => !(v.held >= 6))).toEqual([]);
     expect(verdicts.every((v) => v.verdict === 'promote' || v.verdict === 'drop')).toBe(true);
     // A verdict is announced when it changes, never twice in a row for a unit.
     const last = new Map<string, string>();

@@ -26,6 +26,15 @@ import { decodeState, encodeState } from './state-codec';
 
 const HOUR_MS = 3_600_000;
 const CONFIG = resolveConfig();
+/** Hourly runs a test product's verdict must hold before it is announced. */
+export const VERDICT_SETTLE_RUNS = 6;
+
+/** A unit's verdict as the runs see it: the last one announced, and the one holding (for how many runs). */
+export interface VerdictTrack {
+  announced: string | null;
+  candidate: string | null;
+  runs: number;
+}
 
 export interface OptimizerHooks {
   /** Milliseconds to hold a run between reading and writing (tests widen the window to kill or edit). */
@@ -71,8 +80,8 @@ export interface Decided {
   /** States to store (rolled forward or rebuilt), by keyword id. */
   states: Map<string, DecayedState>;
   correctionsSeq: number;
-  /** Test-product plans: the last verdict announced per unit. */
-  previousVerdicts: Record<string, string>;
+  /** Test-product plans: per unit, the last verdict announced and the one now holding. */
+  previousVerdicts: Record<string, VerdictTrack | string>;
   unitNames: Map<string, string>;
   /** Set when the plan's states are already past asOf: nothing to decide. */
   skippedReason?: string;
@@ -185,7 +194,7 @@ export class Optimizer {
                 k.quality_score AS "qualityScore", k.version, s.state
          FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.plan_id = k.plan_id AND s.keyword_id = k.id
          WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id`, [a, planId], tx),
-      () => this.db.one<{ h: number; seq: number; verdicts: Record<string, string> }>(
+      () => this.db.one<{ h: number; seq: number; verdicts: Record<string, VerdictTrack> }>(
         `SELECT (extract(epoch FROM as_of) / 3600)::int AS h, corrections_seq AS seq, verdicts FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
       () => this.db.rows<PlanHourInput>(
         `SELECT (extract(epoch FROM hour) / 3600)::int AS hour, impressions, cost_fen AS "costFen" FROM plan_stats_hourly
@@ -329,22 +338,28 @@ export class Optimizer {
       );
     }
     // Events for the alerts (turned into alerts and webhooks by AlertsService): a test product's
-    // new verdict, once per unit and verdict; and the run itself (opt-in for subscribers).
-    // `verdicts` keeps the last verdict announced per unit: a unit that wavers back to
-    // keep_testing and returns to the same verdict is not announced again.
-    const verdicts: Record<string, string> = { ...d.previousVerdicts };
+    // settled verdict, and the run itself (opt-in for subscribers). A verdict is announced once it
+    // has held for VERDICT_SETTLE_RUNS runs in a row and differs from the last one announced: the
+    // credible intervals behind it move hourly, and a seller should not get a promote/drop
+    // flip-flop by webhook.
+    const verdicts: Record<string, VerdictTrack> = {};
     const events: { type: string; payload: Record<string, unknown> }[] = [];
     for (const v of d.result.verdicts) {
-      if (v.verdict !== 'keep_testing' && d.previousVerdicts[v.unitId] !== v.verdict) {
-        verdicts[v.unitId] = v.verdict;
+      const before = d.previousVerdicts[v.unitId];
+      const t: VerdictTrack = typeof before === 'object' && before !== null ? { ...before } : { announced: typeof before === 'string' ? before : null, candidate: null, runs: 0 };
+      if (v.verdict === t.candidate) t.runs += 1;
+      else Object.assign(t, { candidate: v.verdict, runs: 1 });
+      if (v.verdict !== 'keep_testing' && v.verdict !== t.announced && t.runs >= VERDICT_SETTLE_RUNS) {
+        t.announced = v.verdict;
         events.push({
           type: 'test_product.verdict',
           payload: {
-            hour: d.asOf.toISOString(), unitId: v.unitId, verdict: v.verdict, severity: 'info', why: v as unknown as Record<string, unknown>,
-            message: `test product ${d.unitNames.get(v.unitId) ?? v.unitId}: ${v.verdict === 'promote' ? 'promote it' : 'drop it'}`,
+            hour: d.asOf.toISOString(), unitId: v.unitId, verdict: v.verdict, severity: 'info', heldRuns: t.runs, why: v as unknown as Record<string, unknown>,
+            message: `test product ${d.unitNames.get(v.unitId) ?? v.unitId}: ${v.verdict === 'promote' ? 'promote it' : 'drop it'} (held for ${t.runs} hours)`,
           },
         });
       }
+      verdicts[v.unitId] = t;
     }
     const s = d.result.summary;
     events.push({
