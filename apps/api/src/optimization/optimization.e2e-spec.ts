@@ -1,6 +1,6 @@
 import { decayedStateFromRows, type DecayedState, resolveConfig, stateAgg, type StatRow, advanceState } from '@kuaiche/bidding';
 import { AdvertisersRepository, decodeState, localClock, Optimizer } from '@kuaiche/domain';
-import { createTenant, startApi, tenantSnapshot, type TestApi } from '../../../../test/factories';
+import { createCreative, createTenant, startApi, tenantSnapshot, type TestApi } from '../../../../test/factories';
 import { bidsOf, HOUR_MS, seedOptimizable, sendStats, statRows } from '../../../../test/optimization-kit';
 
 const ASOF = Date.parse('2026-06-10T12:00:00+08:00');
@@ -137,6 +137,41 @@ describe('bid optimization through the API', () => {
         expect({ keyword: s.keyword_id, field: k, value: got[k] }).toEqual({ keyword: s.keyword_id, field: k, value: expect.closeTo(fresh[k], 6) });
       }
     }
+  });
+
+  it('decides the same bids however the hours were split across creatives (the model works per keyword-hour)', async () => {
+    const plain = await seedOptimizable(api, ASOF, { perUnit: 6, hours: 0 });
+    const split = await seedOptimizable(api, ASOF, { perUnit: 6, hours: 0 });
+    const creatives: string[][] = [];
+    for (const u of split.unitIds) creatives.push([(await createCreative(api, split.tenant, u)).id, (await createCreative(api, split.tenant, u)).id]);
+    const half = (n: number, cents = false) => (cents ? Math.floor((n * 100) / 3) / 100 : Math.floor(n / 3));
+    const splitOf = (rows: Record<string, any>[]) =>
+      rows.flatMap((r) => {
+        const i = plain.keywordIds.indexOf(r.keywordId);
+        const [c1, c2] = creatives[i < plain.keywordIds.length / 2 ? 0 : 1];
+        const a = { impressions: half(r.impressions), clicks: Math.min(half(r.clicks), half(r.impressions)), cost: half(r.cost, true), orders: half(r.orders), gmv: half(r.gmv, true) };
+        const b = { impressions: r.impressions - a.impressions, clicks: r.clicks - a.clicks, cost: Math.round((r.cost - a.cost) * 100) / 100, orders: r.orders - a.orders, gmv: Math.round((r.gmv - a.gmv) * 100) / 100 };
+        return [{ ...a, keywordId: split.keywordIds[i], creativeId: c1, hour: r.hour }, { ...b, keywordId: split.keywordIds[i], creativeId: c2, hour: r.hour }];
+      });
+    const history = statRows(plain.keywordIds, Array.from({ length: 24 }, (_, i) => ASOF - (24 - i) * HOUR_MS), 11);
+    await sendStats(api, plain.tenant, history);
+    await sendStats(api, split.tenant, splitOf(history));
+    // Hour after hour the bids move, so each keyword's bid landscape sees several bids.
+    for (let h = 0; h < 6; h++) {
+      const asOf = new Date(ASOF + h * HOUR_MS).toISOString();
+      for (const acc of [plain, split]) expect((await optimize(acc.tenant, acc.planId, { asOf }, '?wait=true')).body.run.status).toBe('succeeded');
+      const hour = statRows(plain.keywordIds, [ASOF + h * HOUR_MS], 100 + h).map((r) => ({ ...r, impressions: (r.impressions as number) * (1 + h) }));
+      await sendStats(api, plain.tenant, hour);
+      await sendStats(api, split.tenant, splitOf(hour));
+    }
+    // Every bid change of the six hours, with what explained it, keyword by keyword in creation order.
+    const trail = async (acc: typeof plain) => {
+      const rows = await api.db.query(`SELECT keyword_id, hour, new_bid_fen, reason FROM bid_changes WHERE plan_id = $1 AND source = 'optimizer' ORDER BY hour`, [acc.planId]);
+      return rows.map((r: any) => ({ keyword: acc.keywordIds.indexOf(r.keyword_id), hour: new Date(r.hour).toISOString(), bid: Number(r.new_bid_fen), reason: r.reason })).sort((x: any, y: any) => x.hour.localeCompare(y.hour) || x.keyword - y.keyword);
+    };
+    const p = await trail(plain);
+    expect(new Set(p.map((x: any) => x.hour)).size).toBeGreaterThan(1);
+    expect(await trail(split)).toEqual(p);
   });
 
   it('refuses a bad asOf or dryRun naming the field, and changes nothing', async () => {

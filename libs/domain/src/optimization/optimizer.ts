@@ -253,12 +253,35 @@ export class Optimizer {
     };
     for (const r of recent) if (stored.has(r.keywordId)) push(r.keywordId, { before: null, after: toStatRow(r) });
     let seq = planState?.seq ?? 0;
+    // Corrections are logged per fact (keyword, creative, hour); the states hold keyword-hours.
+    // Per corrected keyword-hour: after = its sum now, before = that minus the logged changes.
+    const changed = new Map<string, { keywordId: string; h: number; d: number[]; wasNew: boolean }>();
     for (const c of corrections) {
       seq = Math.max(seq, Number(c.seq));
       // Hours at or after the plan's state hour are read whole above; only older ones are deltas.
       if (c.h >= since || !stored.has(c.keywordId)) continue;
-      const v = (x: string[]) => ({ h: c.h, impressions: Number(x[0]), clicks: Number(x[1]), costFen: Number(x[2]), orders: Number(x[3]), gmvFen: Number(x[4]) });
-      push(c.keywordId, { before: c.o[0] === null ? null : toStatRow(v(c.o)), after: toStatRow(v(c.n)) });
+      const key = `${c.keywordId}|${c.h}`;
+      let e = changed.get(key);
+      if (!e) changed.set(key, (e = { keywordId: c.keywordId, h: c.h, d: [0, 0, 0, 0, 0], wasNew: true }));
+      for (let i = 0; i < 5; i++) e.d[i] += Number(c.n[i]) - (c.o[i] === null ? 0 : Number(c.o[i]));
+      if (c.o[0] !== null) e.wasNew = false;
+    }
+    if (changed.size) {
+      const list = [...changed.values()];
+      const now = await this.facts(
+        `advertiser_id = $1 AND (keyword_id, hour) IN (SELECT * FROM unnest($2::uuid[], $3::timestamptz[]))`,
+        [a, list.map((e) => e.keywordId), list.map((e) => new Date(e.h * HOUR_MS).toISOString())],
+        tx,
+      );
+      const nowOf = new Map(now.map((r) => [`${r.keywordId}|${r.h}`, r]));
+      for (const e of list) {
+        const cur = nowOf.get(`${e.keywordId}|${e.h}`);
+        if (!cur) continue;
+        const before = { h: e.h, impressions: cur.impressions - e.d[0], clicks: cur.clicks - e.d[1], costFen: cur.costFen - e.d[2], orders: cur.orders - e.d[3], gmvFen: cur.gmvFen - e.d[4] };
+        // A keyword-hour that only existed through rows new to it had nothing folded in before.
+        const empty = before.impressions === 0 && before.clicks === 0 && before.costFen === 0 && before.orders === 0 && before.gmvFen === 0;
+        push(e.keywordId, { before: e.wasNew && empty ? null : toStatRow(before), after: toStatRow(cur) });
+      }
     }
     const rowsOf = new Map<string, StatRow[]>();
     for (const r of history) {
@@ -284,11 +307,16 @@ export class Optimizer {
     return { ...base, result, states, correctionsSeq: seq, timings: { readMs, planReadMs, computeMs: performance.now() - t1 } };
   }
 
+  /**
+   * Facts summed per keyword-hour over its creatives: the model's unit is the keyword-hour (its
+   * bid landscape fits log impressions per hour), so how an hour was split across creatives, which
+   * depends on the creative tests, changes no bid.
+   */
   private facts(where: string, params: unknown[], tx: Tx): Promise<FactRow[]> {
     return this.db.rows<FactRow>(
-      `SELECT keyword_id AS "keywordId", (extract(epoch FROM hour) / 3600)::int AS h, impressions::int AS impressions, clicks::int AS clicks,
-              cost_fen::float8 AS "costFen", orders::int AS orders, gmv_fen::float8 AS "gmvFen"
-       FROM keyword_stats_hourly WHERE ${where}`,
+      `SELECT keyword_id AS "keywordId", (extract(epoch FROM hour) / 3600)::int AS h, sum(impressions)::int AS impressions, sum(clicks)::int AS clicks,
+              sum(cost_fen)::float8 AS "costFen", sum(orders)::int AS orders, sum(gmv_fen)::float8 AS "gmvFen"
+       FROM keyword_stats_hourly WHERE ${where} GROUP BY keyword_id, hour`,
       params,
       tx,
     );
