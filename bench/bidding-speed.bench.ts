@@ -55,7 +55,6 @@ interface Built {
   rows: number;
   buildSeconds: number;
   states: DecayedState[];
-  stateRows: StatRow[][];
 }
 
 function build(): Built {
@@ -65,7 +64,6 @@ function build(): Built {
   let rowCount = 0;
   let buildNs = 0n;
   const states: DecayedState[] = [];
-  const stateRows: StatRow[][] = [];
   for (let p = 0; p < PLANS; p++) {
     const plan = planOf(p);
     const at = { asOf, hourOfDay: 20, dayOfWeek: 2, date: '2025-06-04', plan };
@@ -92,7 +90,6 @@ function build(): Built {
     if (p < 50) {
       for (let k = 0; k < PER_PLAN; k++) {
         states.push(decayedStateFromRows(rowsOfPlan[k], keywords[k].bidFen, at));
-        stateRows.push(rowsOfPlan[k]);
       }
     }
     inputs.push({
@@ -102,7 +99,7 @@ function build(): Built {
       planHours: [...byHour.values()],
     });
   }
-  return { inputs, rows: rowCount, buildSeconds: Number(buildNs) / 1e9, states, stateRows };
+  return { inputs, rows: rowCount, buildSeconds: Number(buildNs) / 1e9, states };
 }
 
 /**

@@ -1,10 +1,7 @@
 import { ALL_QUEUES, JOBS, QUEUES } from '@kuaiche/domain';
 import { Queue, QueueEvents } from 'bullmq';
 import { existsSync } from 'fs';
-import { redisConnection, startWorker, until, WORKER_MAIN } from '../../../test/worker-process';
-
-const MAIN = WORKER_MAIN;
-const connection = redisConnection;
+import { redisConnection as connection, startWorker, until, WORKER_MAIN as MAIN } from '../../../test/worker-process';
 
 describe('worker process', () => {
   const prefix = `kuaiche-test-worker-${process.pid}`;

@@ -177,10 +177,6 @@ export function keywordAggFromRows(rows: readonly StatRow[], bidFen: number, at:
  *   dayHourImpressions[d * 24 + h] = impressions of local day d back (0 = today), hour of day h
  *   todayCostFen = sum of cost over hours >= asOf - hourOfDay
  */
-export function planHistoryFromHours(hours: readonly PlanHourInput[], asOf: number, hourOfDay: number, config?: Partial<BiddingConfig> | BiddingConfig): PlanHistory {
-  return planHistoryOf(hours, asOf, hourOfDay, resolveConfig(config));
-}
-
 function planHistoryOf(hours: readonly PlanHourInput[], asOf: number, hourOfDay: number, cfg: BiddingConfig): PlanHistory {
   const ph = emptyPlanHistory(cfg);
   const dayStart = asOf - hourOfDay;

@@ -1,13 +1,13 @@
 export * from './types';
 export { DEFAULT_CONFIG, DEFAULT_TRAFFIC_CURVE, normalize, PLATFORM_MAX_BID_FEN, PLATFORM_MIN_BID_FEN, resolveConfig } from './config';
-export { betaPosterior, clamp, decayWeight, fitBetaStrength, fitBetaStrengthColumns, reportedShare, shrinkOrderValue, type RateObs } from './stats';
-export { aggregate, elasticity, emptyKeywordAgg, estimatePlan, halfLivesOf, keywordAggFromRows, planHistoryFromHours, priceRatio, type AggAt, type KeywordEstimate, type PlanAgg, type PlanEstimates, type PlanHistory, type UnitEstimate } from './estimate';
+export { betaPosterior, clamp, decayWeight, fitBetaStrength, reportedShare, shrinkOrderValue, type RateObs } from './stats';
+export { aggregate, elasticity, estimatePlan, halfLivesOf, keywordAggFromRows, priceRatio, type AggAt, type KeywordEstimate, type PlanAgg, type PlanEstimates, type PlanHistory, type UnitEstimate } from './estimate';
 export { advanceState, decayedStateFromRows, stateAgg, type DecayedState, type RowChange } from './state';
 export { budgetMultiplier, hourTargetFen, roiMultiplier, servedCurve, trafficCurve } from './pacing';
 export { addDays, dayBudgetFen, phaseOn, PROMO_SPLIT, splitPromoBudget, targetRoiFor } from './promo';
 export { bidBounds, finalizeBid, type BidBounds } from './guardrails';
 export { testBidStep, unitVerdicts } from './test-product';
 export { optimizePlan } from './optimize';
-export { fixed3, fmt, KeywordExplanation } from './explain';
+export { fmt, KeywordExplanation } from './explain';
 export * from './alerts-math';
 export * from './rotation';

@@ -6,6 +6,7 @@
  * libs/bidding/README.md, section 9.
  */
 import { DEFAULT_CONFIG } from './config';
+import { pct } from './explain';
 import { reportedShare } from './stats';
 import type { DelayCurve } from './types';
 
@@ -687,10 +688,6 @@ export interface RotationOutcome {
   /** Set when the decided winner's CTR fell (raise `creative.fatigued`). */
   fatigue: (FatigueResult & { creativeId: string; baselineCtr: number }) | null;
   minP: Record<string, number>;
-}
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
 }
 
 /**

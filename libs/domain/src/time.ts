@@ -2,6 +2,23 @@
  * Wall-clock conversions in an advertiser's timezone, with Intl (no clock reads: every
  * function takes the instant or the local time it converts).
  */
+import { ValidationFailedError } from './errors';
+
+export const HOUR_MS = 3_600_000;
+
+/** The instant `value` names if it is a valid one at a whole hour, else null. */
+export function wholeHour(value: unknown): Date | null {
+  const t = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(t) || t % HOUR_MS !== 0 ? null : new Date(t);
+}
+
+/** `wholeHour`, or a 400 naming `path`. */
+export function requireWholeHour(value: string, path: string): Date {
+  const d = wholeHour(value);
+  if (!d) throw new ValidationFailedError([{ path, message: `${path} must be a valid instant at a whole hour` }]);
+  return d;
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -52,4 +69,12 @@ export function isoInZone(instant: Date, timeZone: string): string {
   const abs = Math.abs(off);
   const sign = off < 0 ? '-' : '+';
   return `${p.y}-${p.mo}-${p.d}T${p.h}:${p.mi}:${p.s}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** Local hour of day, day of week (0 = Monday) and date of an instant in the zone. */
+export function localClock(instant: Date, timeZone: string): { hourOfDay: number; dayOfWeek: number; date: string } {
+  const iso = isoInZone(instant, timeZone);
+  const date = iso.slice(0, 10);
+  const [y, m, d] = date.split('-').map(Number);
+  return { hourOfDay: Number(iso.slice(11, 13)), dayOfWeek: (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7, date };
 }

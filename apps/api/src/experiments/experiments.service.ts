@@ -16,20 +16,15 @@ import {
   toPage,
   UnitsRepository,
   ValidationFailedError,
+  HOUR_MS,
+  requireWholeHour,
 } from '@kuaiche/domain';
 import { pageArgs } from '../common/pagination';
 import type { CreateExperimentDto, ExperimentResponse, ExperimentResultResponse, ListExperimentsQueryDto, RotateBodyDto, RotateResponse } from './dto/experiment.dto';
 
-const HOUR_MS = 3_600_000;
 const DEFAULT_FLOOR = 0.05;
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
-
-function hourOf(value: string, path: string): Date {
-  const t = Date.parse(value);
-  if (Number.isNaN(t) || t % HOUR_MS !== 0) throw new ValidationFailedError([{ path, message: `${path} must be a valid instant at a whole hour` }]);
-  return new Date(t);
-}
 
 function toResult(r: StoredArmResult, weight: number): ExperimentResultResponse {
   return {
@@ -98,7 +93,7 @@ export class ExperimentsService {
    */
   async create(a: Advertiser, unitId: string, dto: CreateExperimentDto): Promise<ExperimentResponse> {
     const ids = dto.creativeIds.map((id) => id.toLowerCase());
-    const startHour = dto.startAt !== undefined ? hourOf(dto.startAt, 'startAt') : new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS);
+    const startHour = dto.startAt !== undefined ? requireWholeHour(dto.startAt, 'startAt') : new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS);
     return this.db.tx(async (tx) => {
       const [unit] = await this.units.lockWithPlans(a.id, [unitId], tx);
       if (!unit) throw new NotFoundError('unit');
@@ -155,7 +150,7 @@ export class ExperimentsService {
 
   /** Rotates for the hour `asOf` (from the stats of the hours before it); an hour already rotated changes nothing. */
   async rotate(a: Advertiser, id: string, body: RotateBodyDto): Promise<RotateResponse> {
-    const asOf = hourOf(body.asOf, 'asOf');
+    const asOf = requireWholeHour(body.asOf, 'asOf');
     const r = await this.rotator.rotate(a, id, asOf, 'api');
     return { rotated: r.rotated, experiment: toExperimentResponse(r.experiment, a.timezone) };
   }

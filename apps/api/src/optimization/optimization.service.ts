@@ -19,20 +19,13 @@ import {
   PlansRepository,
   QUEUES,
   toPage,
-  ValidationFailedError,
+  requireWholeHour,
 } from '@kuaiche/domain';
 import { Queue } from 'bullmq';
 import { pageArgs } from '../common/pagination';
 import type { BidChangeResponse, BidChangesQueryDto, OptimizeBodyDto, PreviewResponse, RunResponse, RunsQueryDto } from './dto/optimization.dto';
 
-const HOUR_MS = 3_600_000;
 const WAIT_MS = 60_000;
-
-function hourOf(value: string, path: string): Date {
-  const t = Date.parse(value);
-  if (Number.isNaN(t) || t % HOUR_MS !== 0) throw new ValidationFailedError([{ path, message: `${path} must be a valid instant at a whole hour` }]);
-  return new Date(t);
-}
 
 export function toRunResponse(r: OptimizationRun, timeZone: string): RunResponse {
   return {
@@ -66,7 +59,7 @@ export class OptimizationService {
 
   /** Dry run: the decisions and their explanations, nothing written. */
   async preview(a: Advertiser, planId: string, body: OptimizeBodyDto): Promise<PreviewResponse> {
-    const asOf = hourOf(body.asOf, 'asOf');
+    const asOf = requireWholeHour(body.asOf, 'asOf');
     await this.requirePlan(a.id, planId);
     const d = await this.optimizer.preview(a, planId, asOf);
     return {
@@ -84,7 +77,7 @@ export class OptimizationService {
    * with the queued run. A plan-hour that already ran answers with that run.
    */
   async apply(a: Advertiser, planId: string, body: OptimizeBodyDto, wait: boolean): Promise<{ finished: boolean; run: RunResponse }> {
-    const asOf = hourOf(body.asOf, 'asOf');
+    const asOf = requireWholeHour(body.asOf, 'asOf');
     await this.requirePlan(a.id, planId);
     const existing = await this.runs.ensureRun(a.id, planId, asOf, 'api');
     const done = (r: OptimizationRun) => ({ finished: r.status === 'succeeded' || r.status === 'skipped' || r.status === 'failed', run: toRunResponse(r, a.timezone) });
@@ -112,8 +105,8 @@ export class OptimizationService {
 
   async bidChanges(a: Advertiser, planId: string, q: BidChangesQueryDto): Promise<Page<BidChangeResponse>> {
     const { limit, afterId } = pageArgs(q);
-    const from = q.from === undefined ? undefined : hourOf(q.from, 'from');
-    const to = q.to === undefined ? undefined : hourOf(q.to, 'to');
+    const from = q.from === undefined ? undefined : requireWholeHour(q.from, 'from');
+    const to = q.to === undefined ? undefined : requireWholeHour(q.to, 'to');
     await this.requirePlan(a.id, planId);
     const rows = await this.runs.listBidChanges(a.id, planId, { keywordId: q.keywordId?.toLowerCase(), source: q.source, from, to, afterId, limit });
     return toPage(rows, limit, (r) => toBidChangeResponse(r, a.timezone));
@@ -121,7 +114,7 @@ export class OptimizationService {
 
   async listRuns(a: Advertiser, q: RunsQueryDto): Promise<Page<RunResponse>> {
     const { limit, afterId } = pageArgs(q);
-    const asOf = q.asOf === undefined ? undefined : hourOf(q.asOf, 'asOf');
+    const asOf = q.asOf === undefined ? undefined : requireWholeHour(q.asOf, 'asOf');
     const rows = await this.runs.listRuns(a.id, { planId: q.planId?.toLowerCase(), asOf, afterId, limit });
     return toPage(rows, limit, (r) => toRunResponse(r, a.timezone));
   }

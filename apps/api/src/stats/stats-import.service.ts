@@ -7,6 +7,7 @@ import {
   StatsRepository,
   type Tx,
   zonedHourToUtc,
+  HOUR_MS,
 } from '@kuaiche/domain';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
@@ -31,7 +32,6 @@ export interface ImportResult {
   errorsTruncated: boolean;
 }
 
-const HOUR_MS = 3_600_000;
 const BATCH = 5_000;
 const MAX_LISTED_ERRORS = 1_000;
 const MAX_BYTES = 512 * 1024 * 1024;

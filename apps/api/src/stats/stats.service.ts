@@ -4,8 +4,10 @@ import {
   AlertsService,
   Db,
   fenToCny,
+  HOUR_MS,
   NotFoundError,
   PlansRepository,
+  requireWholeHour,
   type FieldError,
   type HourlyStatRow,
   StatsRepository,
@@ -14,7 +16,6 @@ import {
 import type { BulkItemResult, BulkResultResponse } from '../common/bulk';
 import { type ParsedStatRow, parseStatRow } from './dto/stat-row.dto';
 
-const HOUR_MS = 3_600_000;
 
 /** The latest hour a row may carry: one hour ahead of now, for advertisers on the wall clock. */
 export function latestAcceptedHour(advertiser: Advertiser, nowMs: number): number | undefined {
@@ -38,10 +39,7 @@ export class StatsService {
 
   /** Spend so far in the budget day of `asOf` (the hours before it), as pacing and alerts read it. */
   async spendSoFar(advertiser: Advertiser, planId: string, asOfIso: string): Promise<{ planId: string; asOf: string; budgetDay: string; spent: number }> {
-    const asOf = new Date(asOfIso);
-    if (Number.isNaN(asOf.getTime()) || asOf.getTime() % HOUR_MS !== 0) {
-      throw new ValidationFailedError([{ path: 'asOf', message: 'asOf must be a valid instant at a whole hour' }]);
-    }
+    const asOf = requireWholeHour(asOfIso, 'asOf');
     if (!(await this.plans.findById(advertiser.id, planId))) throw new NotFoundError('plan');
     const r = await this.stats.spendSoFarToday(advertiser.id, planId, asOf, advertiser.timezone);
     return { planId, asOf: asOfIso, budgetDay: r.budgetDay, spent: fenToCny(r.spentFen) };

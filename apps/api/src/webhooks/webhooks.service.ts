@@ -16,9 +16,8 @@ import {
   WebhooksRepository,
   WebhookUrlError,
 } from '@kuaiche/domain';
-import { pageArgs } from '../common/pagination';
+import { pageArgs, type PageQueryDto } from '../common/pagination';
 import type { CreatedWebhookEndpointResponse, CreateWebhookEndpointDto, DeliveriesQueryDto, DeliveryResponse, WebhookEndpointResponse } from './dto/webhook.dto';
-import type { PageQueryDto } from '../common/pagination';
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 

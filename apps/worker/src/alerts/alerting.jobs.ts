@@ -13,8 +13,8 @@ import {
   WEBHOOKS_DISPATCH_SCHEDULER_ID,
 } from '@kuaiche/domain';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
+import { jobHour } from '../queues/fanout';
 
-const HOUR_MS = 3_600_000;
 
 /**
  * Alerts and webhooks in the worker: `alerts.evaluate` after ingestion, one attempt per
@@ -54,9 +54,8 @@ export class AlertingJobs implements OnApplicationBootstrap {
     const { advertiserId, asOf } = job.data ?? ({} as AlertsEvaluatePayload);
     const advertiser = isUuid(advertiserId) ? await this.advertisers.findById(advertiserId) : null;
     if (!advertiser) throw new UnrecoverableError(`advertiser ${advertiserId} not found`);
-    const t = Date.parse(asOf);
-    if (Number.isNaN(t) || t % HOUR_MS !== 0) throw new UnrecoverableError(`asOf ${asOf} is not a whole hour`);
-    return this.alerts.evaluateHour(advertiser, new Date(t));
+    const hour = jobHour(asOf);
+    return this.alerts.evaluateHour(advertiser, hour);
   }
 
   deliver(job: Job<WebhookDeliverPayload>) {

@@ -14,8 +14,8 @@ import {
   type RotateFanoutPayload,
 } from '@kuaiche/domain';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
+import { addInChunks, fanoutArgs, jobHour } from '../queues/fanout';
 
-const HOUR_MS = 3_600_000;
 
 /**
  * The hourly creative rotation. A BullMQ Job Scheduler (upserted on every worker boot) fires
@@ -50,22 +50,8 @@ export class RotationJobs implements OnApplicationBootstrap {
     this.logger.log({ msg: 'hourly creative rotation scheduled', cron: this.env.ROTATE_CRON, tz: this.env.OPTIMIZE_TZ });
   }
 
-  /** The hour a fan-out rotates for: the one given, or the hour the scheduler fired in. */
-  static fanoutHour(job: Job<RotateFanoutPayload>): Date {
-    if (job.data?.asOf !== undefined) {
-      const t = Date.parse(job.data.asOf);
-      if (Number.isNaN(t) || t % HOUR_MS !== 0) throw new UnrecoverableError(`asOf ${job.data.asOf} is not a whole hour`);
-      return new Date(t);
-    }
-    return new Date(Math.floor((job.timestamp + (job.delay ?? 0)) / HOUR_MS) * HOUR_MS);
-  }
-
   async fanout(job: Job<RotateFanoutPayload>): Promise<{ asOf: string; experiments: number }> {
-    const asOf = RotationJobs.fanoutHour(job);
-    const only = job.data?.advertiserIds;
-    if (only !== undefined && !(Array.isArray(only) && only.every((x) => typeof x === 'string' && isUuid(x)))) {
-      throw new UnrecoverableError('advertiserIds must be a list of UUIDs');
-    }
+    const { asOf, only } = fanoutArgs(job);
     const rows = await this.db.rows<{ advertiserId: string; experimentId: string }>(
       `SELECT e.advertiser_id AS "advertiserId", e.id AS "experimentId"
        FROM experiments e JOIN advertisers a ON a.id = e.advertiser_id
@@ -74,18 +60,16 @@ export class RotationJobs implements OnApplicationBootstrap {
          AND (e.status = 'running' OR (e.fatigued_at IS NULL AND NOT EXISTS (
                SELECT 1 FROM experiments n WHERE n.advertiser_id = e.advertiser_id AND n.unit_id = e.unit_id AND n.id > e.id)))
        ORDER BY e.advertiser_id, e.id`,
-      [only ?? null, asOf.toISOString()],
+      [only, asOf.toISOString()],
     );
-    const CHUNK = 1000;
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      await this.queue.addBulk(
-        rows.slice(i, i + CHUNK).map((r) => ({
-          name: JOBS.rotateExperiment,
-          data: { advertiserId: r.advertiserId, experimentId: r.experimentId, asOf: asOf.toISOString(), trigger: 'schedule' } satisfies RotateExperimentPayload,
-          opts: { jobId: rotateJobId(r.experimentId, asOf) },
-        })),
-      );
-    }
+    await addInChunks(
+      this.queue,
+      rows.map((r) => ({
+        name: JOBS.rotateExperiment,
+        data: { advertiserId: r.advertiserId, experimentId: r.experimentId, asOf: asOf.toISOString(), trigger: 'schedule' } satisfies RotateExperimentPayload,
+        opts: { jobId: rotateJobId(r.experimentId, asOf) },
+      })),
+    );
     return { asOf: asOf.toISOString(), experiments: rows.length };
   }
 
@@ -94,10 +78,9 @@ export class RotationJobs implements OnApplicationBootstrap {
     const advertiser = advertiserId ? await this.advertisers.findById(advertiserId) : null;
     if (!advertiser) throw new UnrecoverableError(`advertiser ${advertiserId} not found`);
     if (!isUuid(experimentId)) throw new UnrecoverableError(`experiment id ${experimentId} is not a UUID`);
-    const t = Date.parse(asOf);
-    if (Number.isNaN(t) || t % HOUR_MS !== 0) throw new UnrecoverableError(`asOf ${asOf} is not a whole hour`);
+    const hour = jobHour(asOf);
     try {
-      const r = await this.rotator.rotate(advertiser, experimentId, new Date(t), trigger === 'api' ? 'api' : 'schedule');
+      const r = await this.rotator.rotate(advertiser, experimentId, hour, trigger === 'api' ? 'api' : 'schedule');
       return { experimentId, status: r.experiment.status, rotated: r.rotated };
     } catch (err) {
       // A stopped or deleted experiment, or an hour older than its last rotation: nothing to retry.

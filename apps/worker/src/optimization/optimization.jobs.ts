@@ -5,7 +5,6 @@ import {
   AlertsService,
   Db,
   Env,
-  isUuid,
   JOBS,
   OPTIMIZE_SCHEDULER_ID,
   optimizeJobId,
@@ -15,8 +14,8 @@ import {
   type OptimizePlanPayload,
 } from '@kuaiche/domain';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
+import { addInChunks, fanoutArgs, jobHour } from '../queues/fanout';
 
-const HOUR_MS = 3_600_000;
 
 /**
  * The hourly loop. A BullMQ Job Scheduler (upserted on every worker boot: any number of workers
@@ -52,39 +51,23 @@ export class OptimizationJobs implements OnApplicationBootstrap {
     this.logger.log({ msg: 'hourly optimization scheduled', cron: this.env.OPTIMIZE_CRON, tz: this.env.OPTIMIZE_TZ });
   }
 
-  /** The hour a fan-out plans for: the one given, or the hour the scheduler fired in. */
-  static fanoutHour(job: Job<OptimizeFanoutPayload>): Date {
-    if (job.data?.asOf !== undefined) {
-      const t = Date.parse(job.data.asOf);
-      if (Number.isNaN(t) || t % HOUR_MS !== 0) throw new UnrecoverableError(`asOf ${job.data.asOf} is not a whole hour`);
-      return new Date(t);
-    }
-    return new Date(Math.floor((job.timestamp + (job.delay ?? 0)) / HOUR_MS) * HOUR_MS);
-  }
-
   async fanout(job: Job<OptimizeFanoutPayload>): Promise<{ asOf: string; plans: number }> {
-    const asOf = OptimizationJobs.fanoutHour(job);
-    const only = job.data?.advertiserIds;
-    if (only !== undefined && !(Array.isArray(only) && only.every((x) => typeof x === 'string' && isUuid(x)))) {
-      throw new UnrecoverableError('advertiserIds must be a list of UUIDs');
-    }
+    const { asOf, only } = fanoutArgs(job);
     const plans = await this.db.rows<{ advertiserId: string; planId: string }>(
       `SELECT p.advertiser_id AS "advertiserId", p.id AS "planId"
        FROM plans p JOIN advertisers a ON a.id = p.advertiser_id
        WHERE a.clock = 'wall' AND p.status = 'active' AND p.bid_strategy <> 'manual' AND ($1::uuid[] IS NULL OR a.id = ANY($1::uuid[]))
        ORDER BY p.advertiser_id, p.id`,
-      [only ?? null],
+      [only],
     );
-    const CHUNK = 1000;
-    for (let i = 0; i < plans.length; i += CHUNK) {
-      await this.queue.addBulk(
-        plans.slice(i, i + CHUNK).map((p) => ({
-          name: JOBS.optimizePlan,
-          data: { advertiserId: p.advertiserId, planId: p.planId, asOf: asOf.toISOString(), trigger: 'schedule' } satisfies OptimizePlanPayload,
-          opts: { jobId: optimizeJobId(p.planId, asOf) },
-        })),
-      );
-    }
+    await addInChunks(
+      this.queue,
+      plans.map((p) => ({
+        name: JOBS.optimizePlan,
+        data: { advertiserId: p.advertiserId, planId: p.planId, asOf: asOf.toISOString(), trigger: 'schedule' } satisfies OptimizePlanPayload,
+        opts: { jobId: optimizeJobId(p.planId, asOf) },
+      })),
+    );
     return { asOf: asOf.toISOString(), plans: plans.length };
   }
 
@@ -92,12 +75,11 @@ export class OptimizationJobs implements OnApplicationBootstrap {
     const { advertiserId, planId, asOf, trigger } = job.data ?? ({} as OptimizePlanPayload);
     const advertiser = advertiserId ? await this.advertisers.findById(advertiserId) : null;
     if (!advertiser) throw new UnrecoverableError(`advertiser ${advertiserId} not found`);
-    const t = Date.parse(asOf);
-    if (Number.isNaN(t) || t % HOUR_MS !== 0) throw new UnrecoverableError(`asOf ${asOf} is not a whole hour`);
-    const run = await this.optimizer.run(advertiser, planId, new Date(t), trigger === 'api' ? 'api' : 'schedule', { pauseMs: this.env.OPTIMIZER_TEST_PAUSE_MS });
+    const hour = jobHour(asOf);
+    const run = await this.optimizer.run(advertiser, planId, hour, trigger === 'api' ? 'api' : 'schedule', { pauseMs: this.env.OPTIMIZER_TEST_PAUSE_MS });
     // The hour's budget and performance rules, on the same hours the run read (idempotent: a
     // retried job raises nothing twice).
-    if (run.status === 'succeeded') await this.alerts.evaluatePlan(advertiser, planId, new Date(t));
+    if (run.status === 'succeeded') await this.alerts.evaluatePlan(advertiser, planId, hour);
     return { runId: run.id, status: run.status, changed: run.keywordsChanged };
   }
 }

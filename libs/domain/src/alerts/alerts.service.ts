@@ -6,14 +6,13 @@ import { Env } from '../config/env';
 import { Db } from '../db/db';
 import { ConflictError, NotFoundError } from '../errors';
 import { newId } from '../ids';
-import { localClock } from '../optimization/optimizer';
 import { type AlertsEvaluatePayload, alertsEvaluateDedupId, JOBS, QUEUES, type WebhookDeliverPayload, webhookDeliverJobId } from '../queues';
 import { type Alert, AlertsRepository, type AlertSeverity, eventBody, type NewAlert } from '../repositories/alerts.repository';
-import { PlansRepository } from '../repositories/plans.repository';
+import { PLAN_COLS, PlansRepository } from '../repositories/plans.repository';
 import { WebhooksRepository } from '../repositories/webhooks.repository';
 import type { Advertiser, Plan } from '../types';
+import { HOUR_MS, localClock } from '../time';
 
-const HOUR_MS = 3_600_000;
 /** Hours of plan facts the rules read: 7 baseline days behind a 24-hour window. */
 const RULE_HOURS = 8 * 24;
 
@@ -88,6 +87,11 @@ export class AlertsService {
   async evaluatePlan(advertiser: Advertiser, planId: string, asOf: Date): Promise<Alert[]> {
     const plan = await this.plans.findById(advertiser.id, planId);
     if (!plan) throw new NotFoundError('plan');
+    return this.evaluateLoaded(advertiser, plan, asOf);
+  }
+
+  private async evaluateLoaded(advertiser: Advertiser, plan: Plan, asOf: Date): Promise<Alert[]> {
+    const planId = plan.id;
     if (plan.status !== 'active') return [];
     const { findings, budgetDay } = await this.findings(advertiser, plan, asOf);
     if (!findings.length) return [];
@@ -110,14 +114,14 @@ export class AlertsService {
 
   /** After an ingestion: every active plan with facts in the hour before `asOf`. */
   async evaluateHour(advertiser: Advertiser, asOf: Date): Promise<{ plans: number; raised: number }> {
-    const plans = await this.db.rows<{ id: string }>(
-      `SELECT p.id FROM plans p WHERE p.advertiser_id = $1 AND p.status = 'active'
+    const plans = await this.db.rows<Plan>(
+      `SELECT ${PLAN_COLS} FROM plans p WHERE p.advertiser_id = $1 AND p.status = 'active'
          AND EXISTS (SELECT 1 FROM plan_stats_hourly s WHERE s.advertiser_id = p.advertiser_id AND s.plan_id = p.id AND s.hour = $2)
        ORDER BY p.id`,
       [advertiser.id, new Date(asOf.getTime() - HOUR_MS).toISOString()],
     );
     let raised = 0;
-    for (const p of plans) raised += (await this.evaluatePlan(advertiser, p.id, asOf)).length;
+    for (const p of plans) raised += (await this.evaluateLoaded(advertiser, p, asOf)).length;
     return { plans: plans.length, raised };
   }
 

@@ -3,10 +3,9 @@ import type { Db, Tx } from '../db/db';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../errors';
 import type { Experiment, ExperimentsRepository } from '../repositories/experiments.repository';
 import type { UnitsRepository } from '../repositories/units.repository';
-import { isoInZone } from '../time';
+import { HOUR_MS, isoInZone } from '../time';
 import type { Advertiser } from '../types';
 
-const HOUR_MS = 3_600_000;
 
 export type RotationTrigger = 'schedule' | 'api';
 

@@ -19,12 +19,11 @@ import type { Db, Tx } from '../db/db';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import type { OptimizationRepository, OptimizationRun, RunTrigger } from '../repositories/optimization.repository';
-import { PLAN_COLS } from '../repositories/plans.repository';
-import { isoInZone } from '../time';
+import type { PlansRepository } from '../repositories/plans.repository';
+import { HOUR_MS, localClock } from '../time';
 import type { Advertiser, Plan } from '../types';
 import { decodeState, encodeState } from './state-codec';
 
-const HOUR_MS = 3_600_000;
 const CONFIG = resolveConfig();
 /** Hourly runs a test product's verdict must hold before it is announced. */
 export const VERDICT_SETTLE_RUNS = 6;
@@ -100,14 +99,6 @@ const toStatRow = (r: { h: number; impressions: number; clicks: number; costFen:
   hour: r.h, impressions: r.impressions, clicks: r.clicks, costFen: r.costFen, orders: r.orders, gmvFen: r.gmvFen,
 });
 
-/** Local hour of day, day of week (0 = Monday) and date of an instant in the zone. */
-export function localClock(instant: Date, timeZone: string): { hourOfDay: number; dayOfWeek: number; date: string } {
-  const iso = isoInZone(instant, timeZone);
-  const date = iso.slice(0, 10);
-  const [y, m, d] = date.split('-').map(Number);
-  return { hourOfDay: Number(iso.slice(11, 13)), dayOfWeek: (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7, date };
-}
-
 /**
  * One plan-hour of bid optimization: read the plan, its live keywords, their decayed states and
  * the facts since; decide with libs/bidding; write the bids, the audit rows, the new states and
@@ -124,6 +115,7 @@ export class Optimizer {
   constructor(
     private readonly db: Db,
     private readonly runs: OptimizationRepository,
+    private readonly plans: PlansRepository,
   ) {}
 
   /** Computes the decisions for (plan, asOf) and writes nothing. */
@@ -183,7 +175,7 @@ export class Optimizer {
     const t0 = performance.now();
     const a = advertiser.id;
     const T = asOf.getTime() / HOUR_MS;
-    const plan = await this.db.one<Plan>(`SELECT ${PLAN_COLS} FROM plans WHERE advertiser_id = $1 AND id = $2`, [a, planId], tx);
+    const plan = await this.plans.findById(a, planId, tx);
     if (!plan) throw new NotFoundError('plan');
     // One statement at a time: they share the transaction's connection.
     const [units, keywords, planState, planHours] = await sequence([

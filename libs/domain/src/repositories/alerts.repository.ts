@@ -1,11 +1,10 @@
+import { type AlertSeverity, RULE_ALERT_TYPES, SEVERITY_RANK } from '@kuaiche/bidding';
 import type { Db, Tx } from '../db/db';
 import { newId } from '../ids';
 import { isoInZone } from '../time';
 import { WebhooksRepository } from './webhooks.repository';
 
-export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
-const RANK: Record<AlertSeverity, number> = { info: 1, warning: 2, critical: 3 };
+export { ALERT_SEVERITIES, type AlertSeverity } from '@kuaiche/bidding';
 
 /**
  * Event types an endpoint can subscribe to. The rules' alerts, the other features' events
@@ -13,18 +12,12 @@ const RANK: Record<AlertSeverity, number> = { info: 1, warning: 2, critical: 3 }
  * (opt-in: only endpoints that name it get it, `*` does not) and the `webhook.test` ping.
  */
 export const ALERT_TYPES = [
-  'budget.depleting',
-  'budget.exhausted',
-  'roi.below_target',
-  'spend.anomaly',
-  'clicks.anomaly',
-  'cvr.drop',
+  ...RULE_ALERT_TYPES,
   'experiment.decided',
   'creative.fatigued',
   'test_product.verdict',
   'plan.optimized',
 ] as const;
-export type AlertType = (typeof ALERT_TYPES)[number];
 export const OPT_IN_EVENT_TYPES: readonly string[] = ['plan.optimized'];
 export const WEBHOOK_EVENT_TYPES = [...ALERT_TYPES, 'webhook.test', '*'] as const;
 
@@ -111,7 +104,7 @@ export class AlertsRepository {
        INSERT INTO alerts (id, advertiser_id, plan_id, type, severity, hour, episode, message, data)
        SELECT won.alert_id, $1::uuid, $7::uuid, $3::text, $8::text, $9::timestamptz, $4::text, $10::text, $11::jsonb FROM won
        RETURNING ${ALERT_COLS}`,
-      [advertiserId, alert.planId ?? '', alert.type, alert.episode, RANK[alert.severity], id, alert.planId, alert.severity, alert.hour.toISOString(), alert.message, JSON.stringify(alert.data)],
+      [advertiserId, alert.planId ?? '', alert.type, alert.episode, SEVERITY_RANK[alert.severity], id, alert.planId, alert.severity, alert.hour.toISOString(), alert.message, JSON.stringify(alert.data)],
       tx,
     );
     if (!row) return null;

@@ -195,14 +195,6 @@ export class ExperimentsRepository {
     );
   }
 
-  /** Newest first. */
-  listRotations(advertiserId: string, experimentId: string, limit: number): Promise<ExperimentRotation[]> {
-    return this.db.rows<ExperimentRotation>(
-      `SELECT ${ROTATION_COLS} FROM experiment_rotations WHERE advertiser_id = $1 AND experiment_id = $2 ORDER BY hour DESC LIMIT $3`,
-      [advertiserId, experimentId, limit],
-    );
-  }
-
   /** The hour's weights; false when the hour was already rotated (the key makes a retry a no-op). */
   async insertRotation(
     advertiserId: string,

@@ -1,4 +1,5 @@
 import { type Db, isUniqueViolation, type Tx } from '../db/db';
+import { HOUR_MS } from '../time';
 
 /** Rows without a creative are stored under the nil UUID so the key can be a primary key. */
 export const NO_CREATIVE = '00000000-0000-0000-0000-000000000000';
@@ -41,7 +42,6 @@ function monthsOf(rows: HourlyStatRow[]): string[] {
   return months;
 }
 
-const HOUR_MS = 3_600_000;
 /** Keyword -> (plan, unit) entries kept per process (about 150 bytes each). */
 const REF_CACHE_MAX = 200_000;
 const COPY_COLUMNS = 'advertiser_id, plan_id, unit_id, keyword_id, creative_id, hour, impressions, clicks, cost_fen, orders, gmv_fen, avg_position';

@@ -1,0 +1,32 @@
+import { HOUR_MS, isUuid, wholeHour } from '@kuaiche/domain';
+import { type Job, type JobsOptions, type Queue, UnrecoverableError } from 'bullmq';
+
+/**
+ * What the hourly fan-outs (optimization, rotation) share: the hour a job names, the optional
+ * advertiser filter, and enqueueing their jobs in bulk.
+ */
+
+/** The whole hour a job names, or a failure without retries (a retry cannot fix its payload). */
+export function jobHour(asOf: unknown): Date {
+  const d = wholeHour(asOf);
+  if (!d) throw new UnrecoverableError(`asOf ${String(asOf)} is not a whole hour`);
+  return d;
+}
+
+/**
+ * A fan-out's hour (the one its payload names, or the hour its scheduler fired in) and its
+ * advertiser filter (`advertiserIds`, or null for every advertiser on the wall clock).
+ */
+export function fanoutArgs(job: Job<{ asOf?: string; advertiserIds?: string[] }>): { asOf: Date; only: string[] | null } {
+  const asOf = job.data?.asOf !== undefined ? jobHour(job.data.asOf) : new Date(Math.floor((job.timestamp + (job.delay ?? 0)) / HOUR_MS) * HOUR_MS);
+  const only = job.data?.advertiserIds;
+  if (only !== undefined && !(Array.isArray(only) && only.every((x) => typeof x === 'string' && isUuid(x)))) {
+    throw new UnrecoverableError('advertiserIds must be a list of UUIDs');
+  }
+  return { asOf, only: only ?? null };
+}
+
+/** Adds the jobs a thousand at a time (one round trip each). */
+export async function addInChunks(queue: Queue, jobs: { name: string; data: unknown; opts: JobsOptions }[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
+}
