@@ -8,6 +8,9 @@ import { createHash } from 'crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import { Pool, type PoolClient } from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
+import { Readable } from 'stream';
+import { pipeline } from 'stream/promises';
 // The response mapping is a plain function; sharing it keeps the two bodies identical by construction.
 import { toKeywordResponse } from '../apps/api/src/keywords/dto/keyword.dto';
 import {
@@ -24,7 +27,9 @@ import {
   KEYWORD_STATUSES,
   type KeywordChange,
   type KeywordStatus,
+  HOUR_MS,
   KeywordsRepository,
+  OptimizationRepository,
   type KeywordWithPlan,
   LIMITS,
   MAX_LIMIT,
@@ -65,7 +70,10 @@ function pgDb(pool: Pool): Db {
     return r.rows as T[];
   };
   const one = async <T>(sql: string, params: unknown[] = [], tx?: Tx): Promise<T | null> => (await rows<T>(sql, params, tx))[0] ?? null;
-  return { rows, one } as unknown as Db;
+  const copyFrom = async (sql: string, lines: string[], tx: Tx): Promise<void> => {
+    await pipeline(Readable.from([lines.join('')]), (tx as unknown as PoolClient).query(copyFromStdin(sql)));
+  };
+  return { rows, one, copyFrom } as unknown as Db;
 }
 
 interface UpdateItem {
@@ -156,6 +164,7 @@ export async function startBareServer(opts: { databaseUrl: string; poolSize: num
   const db = pgDb(pool);
   const advertisers = new AdvertisersRepository(db);
   const keywords = new KeywordsRepository(db);
+  const optimization = new OptimizationRepository(db);
   const authCache = new Map<string, { advertiser: Advertiser; until: number }>();
 
   async function authenticate(req: IncomingMessage): Promise<Advertiser> {
@@ -241,6 +250,12 @@ export async function startBareServer(opts: { databaseUrl: string; poolSize: num
       const failed = results.flatMap((r) => (r.ok ? [] : r.errors));
       if (atomic && failed.length) throw new HttpError(400, 'one or more items are invalid', failed);
       await keywords.updateMany(advertiser.id, changes, tx);
+      // KeywordsService's audit of the seller's own bid changes (source manual), as the API writes it.
+      const moved = changes.flatMap((c) => {
+        const k = current.get(c.id)!;
+        return k.bidFen !== c.bidFen ? [{ planId: k.planId, keywordId: k.id, oldBidFen: k.bidFen, newBidFen: c.bidFen, reason: { summary: 'set by hand through PATCH /v1/keywords' } }] : [];
+      });
+      await optimization.insertBidChanges(advertiser.id, new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS), 'manual', null, moved, tx);
       await client.query('COMMIT');
       send(res, 200, { results });
     } catch (err) {
