@@ -7,6 +7,7 @@ import { SplitDailyRollups1763700000005 } from './1763700000005-split-daily-roll
 import { CreateOptimization1763700000006 } from './1763700000006-create-optimization';
 import { CreateExperiments1763700000007 } from './1763700000007-create-experiments';
 import { CreateAlertsWebhooks1763700000008 } from './1763700000008-create-alerts-webhooks';
+import { AddAdvertiserPlatform1763700000009 } from './1763700000009-add-advertiser-platform';
 
 /** In order. Listed explicitly so the CLI, the apps and the tests run the same set. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   CreateOptimization1763700000006,
   CreateExperiments1763700000007,
   CreateAlertsWebhooks1763700000008,
+  AddAdvertiserPlatform1763700000009,
 ];

@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: the whole loop on a sandbox market. Starts the API and the worker, creates a
- * demo advertiser (on the external clock) with four plans (core-word, long-tail, test-product
+ * demo advertiser (sandbox, external clock) with four plans (core-word, long-tail, test-product
  * with 3 new SKUs, promo with a 618-style calendar) through the public API, runs the warm-up week
  * at the seller's bids, then drives the simulated days hour by hour through the API, the queue and
  * the worker (explicit asOf: minutes, not days), prints a table per plan beside the same market
@@ -102,12 +102,12 @@ async function waitHealthy(): Promise<void> {
 
 async function main(): Promise<void> {
   children.push(start('api', join(distApps, 'api', 'src', 'main.js'), ['--max-semi-space-size=32']));
-  children.push(start('worker', join(distApps, 'worker', 'src', 'main.js')));
+  children.push(start('worker', join(distApps, 'worker', 'src', 'main.js'), ['--max-semi-space-size=32']));
   await waitHealthy();
   const world = buildWorld({ seed: seedArg, days, keywords: keywordCount });
   const total = world.plans.reduce((s, p) => s + p.scenario.keywords.length, 0);
   const advertiser = await call<{ id: string; apiKey: string }>('POST', '/v1/advertisers', adminToken, {
-    name: `演示店铺 seed ${seedArg}`, timezone: 'Asia/Shanghai', clock: 'external',
+    name: `演示店铺 seed ${seedArg}`, timezone: 'Asia/Shanghai', clock: 'external', platform: 'sandbox',
   });
   const key = advertiser.apiKey;
   console.log(`Kuaiche Pilot demo: ${days} simulated days from ${world.startDate} (after a ${world.warmupDays}-day warm-up at the seller's bids), ${total} keywords, seed ${seedArg}`);

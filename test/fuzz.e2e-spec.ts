@@ -243,7 +243,10 @@ const promo = fc.record(
 );
 
 const validAdvertiser = fc.record(
-  { name: label(['某某旗舰店', 'fuzz-seller']), timezone: fc.constantFrom('Asia/Shanghai', 'UTC', 'America/New_York'), clock: fc.constantFrom('wall', 'external') },
+  {
+    name: label(['某某旗舰店', 'fuzz-seller']), timezone: fc.constantFrom('Asia/Shanghai', 'UTC', 'America/New_York'), clock: fc.constantFrom('wall', 'external'),
+    platform: fc.constantFrom('sandbox', 'csv'),
+  },
   { requiredKeys: ['name'] },
 );
 
@@ -440,7 +443,7 @@ describe('bad input never yields 500', () => {
     const count = async (name: string): Promise<number> =>
       Number((await api.db.query(`SELECT count(*)::int AS n FROM advertisers WHERE name = $1`, [name]))[0].n);
     await fc.assert(
-      fc.asyncProperty(fuzzBody(validAdvertiser, ['name', 'timezone', 'clock']), async (b) => {
+      fc.asyncProperty(fuzzBody(validAdvertiser, ['name', 'timezone', 'clock', 'platform']), async (b) => {
         const name = sentName(b);
         const before = name === undefined ? 0 : await count(name).catch(() => 0);
         const sent = toJson(b);

@@ -41,12 +41,17 @@ export async function sendStats(api: TestApi, t: Tenant, rows: Record<string, un
 }
 
 /**
- * An advertiser (on the external clock unless asked) with one target-ROI core-word plan, two units and
- * `perUnit` keywords each (bid 1.50), and `hours` hours of stats before `asOfMs`.
+ * An advertiser (on the external clock and the API's default platform unless asked) with one
+ * target-ROI core-word plan, two units and `perUnit` keywords each (bid 1.50), and `hours` hours
+ * of stats before `asOfMs`.
  */
-export async function seedOptimizable(api: TestApi, asOfMs: number, opts: { perUnit?: number; hours?: number; seed?: number; clock?: 'wall' | 'external' } = {}): Promise<OptimizableAccount> {
+export async function seedOptimizable(
+  api: TestApi,
+  asOfMs: number,
+  opts: { perUnit?: number; hours?: number; seed?: number; clock?: 'wall' | 'external'; platform?: 'sandbox' | 'csv' } = {},
+): Promise<OptimizableAccount> {
   const perUnit = opts.perUnit ?? 15;
-  const tenant = await createTenant(api, { timezone: 'Asia/Shanghai', clock: opts.clock ?? 'external' });
+  const tenant = await createTenant(api, { timezone: 'Asia/Shanghai', clock: opts.clock ?? 'external', ...(opts.platform ? { platform: opts.platform } : {}) });
   const plan = await createPlan(api, tenant, { dailyBudget: 300, targetRoi: 3 });
   const unitIds: string[] = [];
   const keywordIds: string[] = [];

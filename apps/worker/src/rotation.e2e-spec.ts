@@ -59,6 +59,9 @@ describe('hourly creative rotation in a real worker process', () => {
       expect(await queue.getJob(rotateJobId(wall.experimentId, new Date(ASOF)))).toBeTruthy();
       const e = await api.http.get(`/v1/experiments/${wall.experimentId}`).set(wall.tenant.auth);
       expect(e.body).toMatchObject({ status: 'decided', winnerId: wall.creativeIds[1], servingWeights: { [wall.creativeIds[1]]: 1, [wall.creativeIds[0]]: 0 } });
+      // The advertiser is on the sandbox (the default platform): the hour's weights were pushed to it.
+      const pushed = await api.db.query(`SELECT weights, as_of FROM sandbox_serving_weights WHERE advertiser_id = $1`, [wall.tenant.id]);
+      expect(pushed.map((p: { weights: unknown; as_of: Date }) => [p.weights, new Date(p.as_of).getTime()])).toEqual([[e.body.servingWeights, ASOF]]);
       const [loser] = await api.db.query(`SELECT status FROM creatives WHERE id = $1`, [wall.creativeIds[0]]);
       expect(loser.status).toBe('paused');
       const events = await api.db.query(`SELECT type FROM domain_events WHERE advertiser_id = $1`, [wall.tenant.id]);

@@ -19,6 +19,7 @@ import { ExperimentsRepository } from './repositories/experiments.repository';
 import { Rotator } from './experiments/rotator';
 import { AlertsRepository } from './repositories/alerts.repository';
 import { WebhooksRepository } from './repositories/webhooks.repository';
+import { PlatformSyncsRepository } from './repositories/platform-syncs.repository';
 
 const repositories = [
   AdvertisersRepository,
@@ -33,6 +34,7 @@ const repositories = [
   OptimizationRepository,
   ExperimentsRepository,
   WebhooksRepository,
+  PlatformSyncsRepository,
 ];
 
 /** The data layer both apps share: config, the DataSource, tenant-scoped repositories. */

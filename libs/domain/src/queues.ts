@@ -7,6 +7,7 @@ export const QUEUES = {
   creativeRotation: 'creative-rotation',
   alerts: 'alerts',
   webhookDelivery: 'webhook-delivery',
+  platformSync: 'platform-sync',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -30,6 +31,10 @@ export const JOBS = {
   webhooksDispatch: 'webhooks.dispatch',
   /** One attempt of one webhook delivery, on QUEUES.webhookDelivery. */
   webhookDeliver: 'webhook.deliver',
+  /** Hourly, from the job scheduler: one `platform.sync` job per advertiser whose platform syncs, on QUEUES.platformSync. */
+  platformSyncFanout: 'platform-sync.fanout',
+  /** One advertiser-hour of platform sync: the last hour's report pulled and ingested, the keywords pushed. */
+  platformSync: 'platform.sync',
 } as const;
 
 /** The job scheduler that fires the hourly fan-out (one per deployment, upserted on worker boot). */
@@ -116,4 +121,25 @@ export interface RotateExperimentPayload {
 /** `rotate-<experimentId>-<hour>`: one job per experiment-hour (no ':' in BullMQ ids). */
 export function rotateJobId(experimentId: string, asOf: Date): string {
   return `rotate-${experimentId}-${asOf.toISOString().slice(0, 13)}Z`;
+}
+
+/** The job scheduler that fires the hourly platform sync fan-out (upserted on worker boot). */
+export const PLATFORM_SYNC_SCHEDULER_ID = 'platform-sync-hourly';
+
+export interface PlatformSyncFanoutPayload {
+  /** The hour to sync for (ISO): its previous hour is pulled. Absent for scheduled fires, which sync for the hour they fire in. */
+  asOf?: string;
+  /** Only these advertisers; absent: every one on the wall clock whose platform syncs. */
+  advertiserIds?: string[];
+}
+
+export interface PlatformSyncPayload {
+  advertiserId: string;
+  /** ISO instant at a whole hour: the report of the hour before it is pulled. */
+  asOf: string;
+}
+
+/** `sync-<advertiserId>-<hour>`: one sync per advertiser-hour (no ':' in BullMQ ids). */
+export function platformSyncJobId(advertiserId: string, asOf: Date): string {
+  return `sync-${advertiserId}-${asOf.toISOString().slice(0, 13)}Z`;
 }

@@ -18,6 +18,11 @@ export const CREATIVE_STATUSES = ['active', 'paused', 'deleted'] as const;
 export type CreativeStatus = (typeof CREATIVE_STATUSES)[number];
 export const CLOCKS = ['wall', 'external'] as const;
 export type Clock = (typeof CLOCKS)[number];
+/** The ad platform an account runs on (libs/domain/src/platform): a simulated market, or files the seller moves. */
+export const PLATFORMS = ['sandbox', 'csv'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+/** What a new advertiser gets when the operator does not say. */
+export const DEFAULT_PLATFORM: Platform = 'sandbox';
 export const PROMO_PHASES = ['preheat', 'main', 'tail'] as const;
 export type PromoPhaseName = (typeof PROMO_PHASES)[number];
 
@@ -39,6 +44,7 @@ export interface Advertiser {
   name: string;
   timezone: string;
   clock: Clock;
+  platform: Platform;
   version: number;
   createdAt: Date;
 }

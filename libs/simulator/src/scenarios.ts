@@ -21,36 +21,50 @@ const UNITS: UnitInput[] = [
   { id: 'unit-c', skuPriceFen: 29_900, status: 'active' },
 ];
 
+/**
+ * A keyword's hidden truth drawn from `rng` around the market's price level `marketCpcFen`:
+ * six competitors and their sampled auction states, searches, CTR, CVR and order value (from the
+ * unit's SKU price) by tier, quality score, suggested and starting bid. `makeKeywords` builds its
+ * markets with it, and the sandbox platform (libs/domain) each keyword of a sandbox account.
+ */
+export function drawKeywordTruth(
+  rng: Rng,
+  k: { id: string; unitId: string; text: string; core: boolean; marketCpcFen: number; skuPriceFen: number },
+): KeywordTruth {
+  const { core, marketCpcFen } = k;
+  const competitors = Array.from({ length: 6 }, () => ({ bidFen: Math.round(rng.lognormal(marketCpcFen, 0.35)), qualityScore: rng.uniform(4, 9) }));
+  const states = new Float64Array(AUCTION_STATES * competitors.length);
+  for (let m = 0; m < AUCTION_STATES; m++) {
+    const s = competitors.map((c) => c.bidFen * c.qualityScore * Math.exp(COMPETITOR_SIGMA * rng.normal() - (COMPETITOR_SIGMA * COMPETITOR_SIGMA) / 2));
+    s.sort((a, b) => b - a);
+    states.set(s, m * competitors.length);
+  }
+  const suggested = Math.round(marketCpcFen);
+  return {
+    id: k.id,
+    unitId: k.unitId,
+    text: k.text,
+    tier: core ? 'core' : 'long_tail',
+    dailySearches: core ? rng.lognormal(3000, 0.5) : rng.lognormal(150, 0.7),
+    ctrTop: core ? rng.uniform(0.04, 0.07) : rng.uniform(0.05, 0.09),
+    cvr: core ? rng.uniform(0.015, 0.035) : rng.uniform(0.03, 0.07),
+    orderValueFen: Math.round(k.skuPriceFen * rng.uniform(1, 1.4)),
+    qualityScore: rng.uniform(4, 9),
+    competitors,
+    suggestedBidFen: suggested,
+    initialBidFen: Math.max(30, Math.round(suggested * rng.uniform(0.8, 1.2))),
+    states,
+  };
+}
+
 export function makeKeywords(seed: number, corePerUnit: number, tailPerUnit: number): KeywordTruth[] {
   const rng = new Rng(seed);
   const out: KeywordTruth[] = [];
   for (const u of UNITS) {
     for (let j = 0; j < corePerUnit + tailPerUnit; j++) {
       const core = j < corePerUnit;
-      const marketCpc = core ? rng.lognormal(260, 0.3) : rng.lognormal(90, 0.35);
-      const competitors = Array.from({ length: 6 }, () => ({ bidFen: Math.round(rng.lognormal(marketCpc, 0.35)), qualityScore: rng.uniform(4, 9) }));
-      const states = new Float64Array(AUCTION_STATES * competitors.length);
-      for (let m = 0; m < AUCTION_STATES; m++) {
-        const s = competitors.map((c) => c.bidFen * c.qualityScore * Math.exp(COMPETITOR_SIGMA * rng.normal() - (COMPETITOR_SIGMA * COMPETITOR_SIGMA) / 2));
-        s.sort((a, b) => b - a);
-        states.set(s, m * competitors.length);
-      }
-      const suggested = Math.round(marketCpc);
-      out.push({
-        id: `${u.id}-kw${j}`,
-        unitId: u.id,
-        text: `${core ? 'core' : 'tail'} ${u.id} ${j}`,
-        tier: core ? 'core' : 'long_tail',
-        dailySearches: core ? rng.lognormal(3000, 0.5) : rng.lognormal(150, 0.7),
-        ctrTop: core ? rng.uniform(0.04, 0.07) : rng.uniform(0.05, 0.09),
-        cvr: core ? rng.uniform(0.015, 0.035) : rng.uniform(0.03, 0.07),
-        orderValueFen: Math.round(u.skuPriceFen * rng.uniform(1, 1.4)),
-        qualityScore: rng.uniform(4, 9),
-        competitors,
-        suggestedBidFen: suggested,
-        initialBidFen: Math.max(30, Math.round(suggested * rng.uniform(0.8, 1.2))),
-        states,
-      });
+      const marketCpcFen = core ? rng.lognormal(260, 0.3) : rng.lognormal(90, 0.35);
+      out.push(drawKeywordTruth(rng, { id: `${u.id}-kw${j}`, unitId: u.id, text: `${core ? 'core' : 'tail'} ${u.id} ${j}`, core, marketCpcFen, skuPriceFen: u.skuPriceFen }));
     }
   }
   return out;

@@ -71,6 +71,39 @@ function sampleDelayHours(rng: Rng, d: DelayCurve): number {
   return 0;
 }
 
+/** What one keyword served in an hour, before or after the budget stop cut it. */
+export interface ServedHourOf {
+  impressions: number;
+  clicks: number;
+  costFen: number;
+  /** The value of each order of its clicks. */
+  orderValues: number[];
+}
+
+/**
+ * The budget stop: serving ends part-way through the hour once the plan's spend reaches what is
+ * left of the day's budget. Returns the share of the hour served (1: the hour fits).
+ */
+export function budgetStopShare(hourCostFen: number, leftFen: number): number {
+  return hourCostFen > leftFen ? Math.max(0, leftFen / hourCostFen) : 1;
+}
+
+/**
+ * A keyword's hour cut to the share `f` served before the stop. The click that crosses the
+ * budget is still charged (the stop follows the spend), so a plan that hits the wall ends a
+ * little over.
+ */
+export function cutAtBudgetStop(s: ServedHourOf, f: number): ServedHourOf {
+  if (f >= 1) return s;
+  const clicks = Math.min(s.clicks, Math.ceil(s.clicks * f));
+  return {
+    impressions: Math.max(clicks, Math.round(s.impressions * f)),
+    clicks,
+    costFen: s.clicks > 0 ? Math.round((s.costFen * clicks) / s.clicks) : 0,
+    orderValues: s.orderValues.slice(0, s.clicks > 0 ? Math.round((s.orderValues.length * clicks) / s.clicks) : 0),
+  };
+}
+
 /**
  * The platform: serves the plan's keywords hour by hour at the bids a policy sets, stops the plan
  * for the day once its spend reaches the day's budget, and reports orders against their click
@@ -152,27 +185,11 @@ export class MarketSim {
       for (let o = 0; o < orders; o++) orderValues[i].push(Math.round(kw.orderValueFen * (0.6 + 0.8 * rng.next())));
       hourCost += cost[i];
     }
-    // Budget stop: serving ends part-way through the hour; the click that crosses the budget is
-    // still charged (the stop follows the spend), so a plan that hits the wall ends a little over.
-    let f = 1;
-    const left = res.budgetFen - res.spendFen;
-    if (hourCost > left) {
-      f = Math.max(0, left / hourCost);
-      res.darkAt = hourOfDay + f;
-    }
+    const f = budgetStopShare(hourCost, res.budgetFen - res.spendFen);
+    if (f < 1) res.darkAt = hourOfDay + f;
     for (let i = 0; i < n; i++) {
       if (imps[i] === 0) continue;
-      let c = clicks[i];
-      let im = imps[i];
-      let k = cost[i];
-      let ov = orderValues[i];
-      if (f < 1) {
-        const c2 = Math.min(c, Math.ceil(c * f));
-        k = c > 0 ? Math.round((k * c2) / c) : 0;
-        im = Math.max(c2, Math.round(im * f));
-        ov = ov.slice(0, c > 0 ? Math.round((ov.length * c2) / c) : 0);
-        c = c2;
-      }
+      const { impressions: im, clicks: c, costFen: k, orderValues: ov } = cutAtBudgetStop({ impressions: imps[i], clicks: clicks[i], costFen: cost[i], orderValues: orderValues[i] }, f);
       if (im === 0) continue;
       const row: StatRow = { hour, impressions: im, clicks: c, costFen: k, orders: 0, gmvFen: 0, bidFen: this.bids[i] };
       this.rows[i].push(row);

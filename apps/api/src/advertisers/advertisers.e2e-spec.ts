@@ -16,7 +16,7 @@ describe('advertisers and API keys', () => {
     expect(row.api_key_hash).toEqual(createHash('sha256').update(res.body.apiKey).digest());
     const me = await api.http.get('/v1/me').set('Authorization', `Bearer ${res.body.apiKey}`);
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ id: res.body.id, name: '某某旗舰店', timezone: 'Asia/Shanghai', clock: 'external', createdAt: expect.any(String) });
+    expect(me.body).toEqual({ id: res.body.id, name: '某某旗舰店', timezone: 'Asia/Shanghai', clock: 'external', platform: 'sandbox', createdAt: expect.any(String) });
     expect(me.body.apiKey).toBeUndefined();
   });
 
@@ -27,6 +27,32 @@ describe('advertisers and API keys', () => {
     const bad = await api.http.post('/v1/advertisers').set(ADMIN).send({ name: '', timezone: 'Mars/Olympus', clock: 'sundial' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['clock', 'name', 'timezone']);
+  });
+
+  it('puts a new advertiser on the platform asked for, the sandbox by default, and shows it', async () => {
+    const csv = await api.http.post('/v1/advertisers').set(ADMIN).send({ name: uniq('csv seller'), platform: 'csv' });
+    expect(csv.status).toBe(201);
+    expect(csv.body).toMatchObject({ platform: 'csv', clock: 'wall' });
+    const sandbox = await api.http.post('/v1/advertisers').set(ADMIN).send({ name: uniq('sandbox seller'), platform: 'sandbox', clock: 'external' });
+    expect(sandbox.body).toMatchObject({ platform: 'sandbox', clock: 'external' });
+    const plain = await api.http.post('/v1/advertisers').set(ADMIN).send({ name: uniq('seller') });
+    expect(plain.body.platform).toBe('sandbox');
+    const rows = await api.db.query(`SELECT id, platform FROM advertisers WHERE id = ANY($1::uuid[])`, [[csv.body.id, sandbox.body.id, plain.body.id]]);
+    expect(Object.fromEntries(rows.map((r: { id: string; platform: string }) => [r.id, r.platform]))).toEqual({ [csv.body.id]: 'csv', [sandbox.body.id]: 'sandbox', [plain.body.id]: 'sandbox' });
+    const me = await api.http.get('/v1/me').set('Authorization', `Bearer ${csv.body.apiKey}`);
+    expect(me.body.platform).toBe('csv');
+  });
+
+  it('rejects an unknown platform with 400 naming the field, and creates nothing', async () => {
+    const name = uniq('bad platform');
+    for (const platform of ['jd', 'CSV', '', null, 1]) {
+      const bad = await api.http.post('/v1/advertisers').set(ADMIN).send({ name, platform });
+      expect(bad.status).toBe(400);
+      expect(bad.headers['content-type']).toMatch(/problem\+json/);
+      expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['platform']);
+    }
+    const [{ n }] = await api.db.query(`SELECT count(*)::int AS n FROM advertisers WHERE name = $1`, [name]);
+    expect(n).toBe(0);
   });
 
   it('accepts any IANA timezone for the budget day', async () => {

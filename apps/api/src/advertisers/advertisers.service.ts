@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AdvertisersRepository, newId } from '@kuaiche/domain';
+import { AdvertisersRepository, DEFAULT_PLATFORM, newId } from '@kuaiche/domain';
 import { generateApiKey, hashApiKey } from '../common/auth';
 import { CreateAdvertiserDto, CreatedAdvertiserResponse, toAdvertiserResponse } from './dto/advertiser.dto';
 
@@ -14,6 +14,7 @@ export class AdvertisersService {
       name: dto.name,
       timezone: dto.timezone ?? 'Asia/Shanghai',
       clock: dto.clock ?? 'wall',
+      platform: dto.platform ?? DEFAULT_PLATFORM,
       apiKeyHash: hashApiKey(apiKey),
     });
     return { ...toAdvertiserResponse(a), apiKey };

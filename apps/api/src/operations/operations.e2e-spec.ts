@@ -28,7 +28,7 @@ describe('operations endpoints', () => {
   it('GET /metrics reports queue depth by queue and state, jobs processed and optimization run durations', async () => {
     const res = await api.http.get('/metrics');
     expect(res.status).toBe(200);
-    for (const q of ['bid-optimization', 'creative-rotation', 'alerts', 'webhook-delivery']) {
+    for (const q of ['bid-optimization', 'creative-rotation', 'alerts', 'webhook-delivery', 'platform-sync']) {
       expect(res.text).toMatch(new RegExp(`kuaiche_queue_jobs\\{queue="${q}",state="waiting"\\} \\d+`));
       expect(res.text).toMatch(new RegExp(`kuaiche_queue_jobs_processed_total\\{queue="${q}",outcome="failed"\\} \\d+`));
     }
@@ -44,7 +44,7 @@ describe('operations endpoints', () => {
     expect(page.text).toContain('<div id="root">');
     const queues = await api.http.get('/admin/queues/api/queues').set(ADMIN);
     expect(queues.status).toBe(200);
-    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['alerts', 'bid-optimization', 'creative-rotation', 'webhook-delivery']);
+    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['alerts', 'bid-optimization', 'creative-rotation', 'platform-sync', 'webhook-delivery']);
   });
 
   it('GET /openapi.json describes every contract path and /docs serves the UI', async () => {

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { AlertingModule } from '@kuaiche/domain';
+import { AlertingModule, StatsIngestionModule } from '@kuaiche/domain';
 import { StatsController } from './stats.controller';
 import { StatsImportService } from './stats-import.service';
 import { StatsService } from './stats.service';
 
-@Module({ imports: [AlertingModule], controllers: [StatsController], providers: [StatsService, StatsImportService], exports: [StatsService] })
+@Module({ imports: [AlertingModule, StatsIngestionModule], controllers: [StatsController], providers: [StatsService, StatsImportService], exports: [StatsService] })
 export class StatsModule {}

@@ -6,15 +6,17 @@ import {
   Env,
   isUuid,
   JOBS,
+  PlatformSync,
   QUEUES,
   ROTATE_SCHEDULER_ID,
   rotateJobId,
   Rotator,
   type RotateExperimentPayload,
+  type RotationResult,
   type RotateFanoutPayload,
 } from '@kuaiche/domain';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
-import { addInChunks, fanoutArgs, jobHour } from '../queues/fanout';
+import { addInChunks, fanoutArgs, jobHour, scheduleFanout } from '../queues/fanout';
 
 
 /**
@@ -33,21 +35,12 @@ export class RotationJobs implements OnApplicationBootstrap {
     private readonly db: Db,
     private readonly advertisers: AdvertisersRepository,
     private readonly rotator: Rotator,
+    private readonly platform: PlatformSync,
     @InjectQueue(QUEUES.creativeRotation) private readonly queue: Queue,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.env.SCHEDULER_ENABLED) {
-      await this.queue.removeJobScheduler(ROTATE_SCHEDULER_ID);
-      this.logger.log({ msg: 'hourly creative rotation schedule off (SCHEDULER_ENABLED=false)' });
-      return;
-    }
-    await this.queue.upsertJobScheduler(
-      ROTATE_SCHEDULER_ID,
-      { pattern: this.env.ROTATE_CRON, tz: this.env.OPTIMIZE_TZ },
-      { name: JOBS.rotateFanout, data: {} satisfies RotateFanoutPayload },
-    );
-    this.logger.log({ msg: 'hourly creative rotation scheduled', cron: this.env.ROTATE_CRON, tz: this.env.OPTIMIZE_TZ });
+  onApplicationBootstrap(): Promise<void> {
+    return scheduleFanout(this.queue, this.env, this.logger, { id: ROTATE_SCHEDULER_ID, cron: this.env.ROTATE_CRON, job: JOBS.rotateFanout, what: 'hourly creative rotation' });
   }
 
   async fanout(job: Job<RotateFanoutPayload>): Promise<{ asOf: string; experiments: number }> {
@@ -79,14 +72,18 @@ export class RotationJobs implements OnApplicationBootstrap {
     if (!advertiser) throw new UnrecoverableError(`advertiser ${advertiserId} not found`);
     if (!isUuid(experimentId)) throw new UnrecoverableError(`experiment id ${experimentId} is not a UUID`);
     const hour = jobHour(asOf);
+    let r: RotationResult;
     try {
-      const r = await this.rotator.rotate(advertiser, experimentId, hour, trigger === 'api' ? 'api' : 'schedule');
-      return { experimentId, status: r.experiment.status, rotated: r.rotated };
+      r = await this.rotator.rotate(advertiser, experimentId, hour, trigger === 'api' ? 'api' : 'schedule');
     } catch (err) {
       // A stopped or deleted experiment, or an hour older than its last rotation: nothing to retry.
       const status = (err as { status?: number }).status;
       if (status === 404 || status === 409 || status === 400) throw new UnrecoverableError((err as Error).message);
       throw err;
     }
+    // The hour's weights to the platform (also when this was a retry that rotated nothing: its
+    // push may be what failed). A failed push fails the job and the retry pushes again.
+    await this.platform.pushServingWeights(advertiser, r.experiment, hour);
+    return { experimentId, status: r.experiment.status, rotated: r.rotated };
   }
 }

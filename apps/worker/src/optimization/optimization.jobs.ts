@@ -9,12 +9,13 @@ import {
   OPTIMIZE_SCHEDULER_ID,
   optimizeJobId,
   Optimizer,
+  PlatformSync,
   QUEUES,
   type OptimizeFanoutPayload,
   type OptimizePlanPayload,
 } from '@kuaiche/domain';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
-import { addInChunks, fanoutArgs, jobHour } from '../queues/fanout';
+import { addInChunks, fanoutArgs, jobHour, scheduleFanout } from '../queues/fanout';
 
 
 /**
@@ -34,21 +35,12 @@ export class OptimizationJobs implements OnApplicationBootstrap {
     private readonly advertisers: AdvertisersRepository,
     private readonly optimizer: Optimizer,
     private readonly alerts: AlertsService,
+    private readonly platform: PlatformSync,
     @InjectQueue(QUEUES.bidOptimization) private readonly queue: Queue,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.env.SCHEDULER_ENABLED) {
-      await this.queue.removeJobScheduler(OPTIMIZE_SCHEDULER_ID);
-      this.logger.log({ msg: 'hourly optimization schedule off (SCHEDULER_ENABLED=false)' });
-      return;
-    }
-    await this.queue.upsertJobScheduler(
-      OPTIMIZE_SCHEDULER_ID,
-      { pattern: this.env.OPTIMIZE_CRON, tz: this.env.OPTIMIZE_TZ },
-      { name: JOBS.optimizeFanout, data: {} satisfies OptimizeFanoutPayload },
-    );
-    this.logger.log({ msg: 'hourly optimization scheduled', cron: this.env.OPTIMIZE_CRON, tz: this.env.OPTIMIZE_TZ });
+  onApplicationBootstrap(): Promise<void> {
+    return scheduleFanout(this.queue, this.env, this.logger, { id: OPTIMIZE_SCHEDULER_ID, cron: this.env.OPTIMIZE_CRON, job: JOBS.optimizeFanout, what: 'hourly optimization' });
   }
 
   async fanout(job: Job<OptimizeFanoutPayload>): Promise<{ asOf: string; plans: number }> {
@@ -71,15 +63,18 @@ export class OptimizationJobs implements OnApplicationBootstrap {
     return { asOf: asOf.toISOString(), plans: plans.length };
   }
 
-  async optimizePlan(job: Job<OptimizePlanPayload>): Promise<{ runId: string; status: string; changed: number }> {
+  async optimizePlan(job: Job<OptimizePlanPayload>): Promise<{ runId: string; status: string; changed: number; pushed: number }> {
     const { advertiserId, planId, asOf, trigger } = job.data ?? ({} as OptimizePlanPayload);
     const advertiser = advertiserId ? await this.advertisers.findById(advertiserId) : null;
     if (!advertiser) throw new UnrecoverableError(`advertiser ${advertiserId} not found`);
     const hour = jobHour(asOf);
     const run = await this.optimizer.run(advertiser, planId, hour, trigger === 'api' ? 'api' : 'schedule', { pauseMs: this.env.OPTIMIZER_TEST_PAUSE_MS });
+    // The new bids to the platform, for the hour they are for (a no-op for csv: the seller
+    // downloads them). A failed push fails the job; the retry finds the run done and pushes again.
+    const pushed = run.status === 'succeeded' && run.keywordsChanged > 0 ? await this.platform.pushRun(advertiser, planId, run.id, hour) : 0;
     // The hour's budget and performance rules, on the same hours the run read (idempotent: a
     // retried job raises nothing twice).
     if (run.status === 'succeeded') await this.alerts.evaluatePlan(advertiser, planId, hour);
-    return { runId: run.id, status: run.status, changed: run.keywordsChanged };
+    return { runId: run.id, status: run.status, changed: run.keywordsChanged, pushed };
   }
 }

@@ -1,10 +1,25 @@
-import { HOUR_MS, isUuid, wholeHour } from '@kuaiche/domain';
+import type { Logger } from '@nestjs/common';
+import { type Env, HOUR_MS, isUuid, wholeHour } from '@kuaiche/domain';
 import { type Job, type JobsOptions, type Queue, UnrecoverableError } from 'bullmq';
 
 /**
- * What the hourly fan-outs (optimization, rotation) share: the hour a job names, the optional
- * advertiser filter, and enqueueing their jobs in bulk.
+ * What the hourly fan-outs (optimization, rotation, platform sync) share: their job scheduler,
+ * the hour a job names, the optional advertiser filter, and enqueueing their jobs in bulk.
  */
+
+/**
+ * On worker boot: upserts the Job Scheduler that fires a fan-out at `cron` (in OPTIMIZE_TZ; safe
+ * from any number of workers), or removes it when SCHEDULER_ENABLED=false.
+ */
+export async function scheduleFanout(queue: Queue, env: Env, logger: Logger, s: { id: string; cron: string; job: string; what: string }): Promise<void> {
+  if (!env.SCHEDULER_ENABLED) {
+    await queue.removeJobScheduler(s.id);
+    logger.log({ msg: `${s.what} schedule off (SCHEDULER_ENABLED=false)` });
+    return;
+  }
+  await queue.upsertJobScheduler(s.id, { pattern: s.cron, tz: env.OPTIMIZE_TZ }, { name: s.job, data: {} });
+  logger.log({ msg: `${s.what} scheduled`, cron: s.cron, tz: env.OPTIMIZE_TZ });
+}
 
 /** The whole hour a job names, or a failure without retries (a retry cannot fix its payload). */
 export function jobHour(asOf: unknown): Date {

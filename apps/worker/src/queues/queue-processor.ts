@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'timers/promises';
 import { OptimizationJobs } from '../optimization/optimization.jobs';
 import { AlertingJobs } from '../alerts/alerting.jobs';
 import { RotationJobs } from '../experiments/rotation.jobs';
+import { PlatformSyncJobs } from '../platform/platform-sync.jobs';
 
 /**
  * The consumer of one queue. Processors switch on `job.name`; a name this build does not know
@@ -21,6 +22,7 @@ export function createQueueProcessor(queue: QueueName, concurrency: number) {
       private readonly optimization: OptimizationJobs,
       private readonly alerting: AlertingJobs,
       private readonly rotation: RotationJobs,
+      private readonly platform: PlatformSyncJobs,
     ) {
       super();
     }
@@ -55,6 +57,12 @@ export function createQueueProcessor(queue: QueueName, concurrency: number) {
           case JOBS.webhooksDispatch:
             if (queue !== QUEUES.webhookDelivery) break;
             return await this.alerting.dispatch();
+          case JOBS.platformSyncFanout:
+            if (queue !== QUEUES.platformSync) break;
+            return await this.platform.fanout(job);
+          case JOBS.platformSync:
+            if (queue !== QUEUES.platformSync) break;
+            return await this.platform.syncAdvertiser(job);
         }
         throw new UnrecoverableError(`unknown job name "${job.name}" on queue ${queue}`);
       } finally {

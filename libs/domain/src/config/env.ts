@@ -51,6 +51,10 @@ export class Env {
   @IsString() @Matches(/^\S+( \S+){4}$/, { message: 'ROTATE_CRON must be a 5-field cron pattern, e.g. "2 * * * *"' })
   ROTATE_CRON = '2 * * * *';
 
+  /** When the hourly platform sync fires (cron, 5 fields, in OPTIMIZE_TZ): the last hour's report lands before the optimization. */
+  @IsString() @Matches(/^\S+( \S+){4}$/, { message: 'PLATFORM_SYNC_CRON must be a 5-field cron pattern, e.g. "1 * * * *"' })
+  PLATFORM_SYNC_CRON = '1 * * * *';
+
   /** Concurrency of the bid-optimization consumer in each worker process (plans at once). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   OPTIMIZE_CONCURRENCY = 2;

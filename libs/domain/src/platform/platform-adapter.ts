@@ -1,13 +1,20 @@
+import type { Advertiser, KeywordStatus, Platform } from '../types';
+
 /**
- * What the product needs from an ad platform, whichever it is: hand over the bids a run changed,
- * and fetch the hourly keyword report. Kuaiche Pilot decides; an adapter carries the decisions
- * to the platform and the platform's numbers back.
+ * What the product needs from an ad platform, whichever it is. Kuaiche Pilot decides; an adapter
+ * carries the decisions to the platform (bids, keyword statuses, creative serving weights) and
+ * the platform's numbers back (the hourly keyword report). `platformFor` picks the adapter by
+ * `advertisers.platform`.
  *
- * - `csv` (the real path here): reports arrive by `POST /v1/stats/import` (the back end's
- *   keyword report export), and bid changes leave as a Kuaiche bulk-edit CSV
- *   (`GET /v1/plans/{id}/bid-export.csv`) that the seller uploads in the platform's back end.
- * - `sandbox`: libs/simulator's market (the demo's `scripts/demo/drive.ts` implements it), which
- *   serves the hour at the pushed bids and reports it, late orders included.
+ * - `csv` (the real platform today, by hand): reports arrive by `POST /v1/stats/import` (the back
+ *   end's keyword report export), and bid changes leave as a Kuaiche bulk-edit CSV
+ *   (`GET /v1/plans/{id}/bid-export.csv`) that the seller uploads in the platform's back end. The
+ *   worker has nothing to move: pushes do nothing, pulls return nothing.
+ * - `sandbox`: a simulated Kuaiche market on libs/simulator, kept in this database
+ *   (`SandboxPlatform`): it serves each hour at what it was pushed and reports it.
+ *
+ * Every call is idempotent (a retried job pushes or pulls again). A push for an older hour never
+ * overwrites one for a newer hour. Pushes answer how many values changed on the platform.
  */
 export interface PushedBid {
   keywordId: string;
@@ -15,8 +22,16 @@ export interface PushedBid {
   newBidFen: number;
 }
 
+export interface PushedKeyword {
+  keywordId: string;
+  bidFen: number;
+  status: KeywordStatus;
+}
+
 export interface PulledRow {
   keywordId: string;
+  /** null: the row is the keyword's, not split by creative. */
+  creativeId: string | null;
   /** UTC instant at a whole hour. */
   hour: Date;
   impressions: number;
@@ -27,17 +42,32 @@ export interface PulledRow {
 }
 
 export interface PlatformAdapter {
-  readonly kind: 'csv' | 'sandbox';
-  /** Hands the bids a run changed to the platform (for `csv`: nothing to do, the seller downloads them). */
-  pushBids(advertiserId: string, planId: string, bids: PushedBid[]): Promise<void>;
-  /** The report rows for hours [from, to), re-sent rows included (for `csv`: none, they are imported). */
-  pullHourly(advertiserId: string, from: Date, to: Date): Promise<PulledRow[]>;
+  readonly kind: Platform;
+  /** Whether the worker syncs with it (pulls reports every hour, pushes decisions); false for `csv`, whose files the seller moves. */
+  readonly syncs: boolean;
+  /** The bids a run changed, in force from `hour`. */
+  pushBids(advertiser: Advertiser, hour: Date, bids: PushedBid[]): Promise<number>;
+  /** Keywords' bids and statuses as the account holds them (the seller's own edits reach the platform this way), in force from `hour`. */
+  pushKeywords(advertiser: Advertiser, hour: Date, keywords: PushedKeyword[]): Promise<number>;
+  /** A unit's creative serving weights (creative id -> share), in force from `hour`. */
+  pushServingWeights(advertiser: Advertiser, hour: Date, unitId: string, weights: Record<string, number>): Promise<number>;
+  /** The report rows for hours [from, to), the same rows however often asked. */
+  pullHourly(advertiser: Advertiser, from: Date, to: Date): Promise<PulledRow[]>;
 }
 
 /** The CSV platform: both directions go through files the seller moves. */
 export class CsvPlatform implements PlatformAdapter {
   readonly kind = 'csv' as const;
-  async pushBids(): Promise<void> {}
+  readonly syncs = false;
+  async pushBids(): Promise<number> {
+    return 0;
+  }
+  async pushKeywords(): Promise<number> {
+    return 0;
+  }
+  async pushServingWeights(): Promise<number> {
+    return 0;
+  }
   async pullHourly(): Promise<PulledRow[]> {
     return [];
   }

@@ -1,15 +1,15 @@
 import { Db, type Tx } from '../db/db';
-import { type Advertiser, type Clock } from '../types';
+import { type Advertiser, type Clock, type Platform } from '../types';
 
-const COLS = `id, name, timezone, clock, version, created_at AS "createdAt"`;
+const COLS = `id, name, timezone, clock, platform, version, created_at AS "createdAt"`;
 
 export class AdvertisersRepository {
   constructor(private readonly db: Db) {}
 
-  async create(a: { id: string; name: string; timezone: string; clock: Clock; apiKeyHash: Buffer }): Promise<Advertiser> {
+  async create(a: { id: string; name: string; timezone: string; clock: Clock; platform: Platform; apiKeyHash: Buffer }): Promise<Advertiser> {
     const row = await this.db.one<Advertiser>(
-      `INSERT INTO advertisers (id, name, timezone, clock, api_key_hash) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLS}`,
-      [a.id, a.name, a.timezone, a.clock, a.apiKeyHash],
+      `INSERT INTO advertisers (id, name, timezone, clock, platform, api_key_hash) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLS}`,
+      [a.id, a.name, a.timezone, a.clock, a.platform, a.apiKeyHash],
     );
     return row!;
   }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { type Advertiser, type Clock, CLOCKS } from '@kuaiche/domain';
+import { type Advertiser, type Clock, CLOCKS, DEFAULT_PLATFORM, type Platform, PLATFORMS } from '@kuaiche/domain';
 import { Transform } from 'class-transformer';
 import { IsIn, IsString } from 'class-validator';
 import { IsOptionalDefined, IsStorableText, IsTimeZone, TextLength, trim } from '../../common/validators';
@@ -21,6 +21,17 @@ export class CreateAdvertiserDto {
   @IsOptionalDefined()
   @IsIn(CLOCKS)
   clock?: Clock;
+
+  @ApiPropertyOptional({
+    enum: PLATFORMS,
+    default: DEFAULT_PLATFORM,
+    description:
+      'sandbox: a simulated Kuaiche market; the worker pushes bid changes and creative weights to it and, on the wall clock, pulls its hourly report every hour; ' +
+      'csv: reports come by POST /v1/stats/import and bid changes leave as the bulk-edit CSV (GET /v1/plans/{id}/bid-export.csv)',
+  })
+  @IsOptionalDefined()
+  @IsIn(PLATFORMS)
+  platform?: Platform;
 }
 
 export class AdvertiserResponse {
@@ -28,6 +39,7 @@ export class AdvertiserResponse {
   @ApiProperty() name!: string;
   @ApiProperty() timezone!: string;
   @ApiProperty({ enum: CLOCKS }) clock!: Clock;
+  @ApiProperty({ enum: PLATFORMS }) platform!: Platform;
   @ApiProperty() createdAt!: string;
 }
 
@@ -36,5 +48,5 @@ export class CreatedAdvertiserResponse extends AdvertiserResponse {
 }
 
 export function toAdvertiserResponse(a: Advertiser): AdvertiserResponse {
-  return { id: a.id, name: a.name, timezone: a.timezone, clock: a.clock, createdAt: a.createdAt.toISOString() };
+  return { id: a.id, name: a.name, timezone: a.timezone, clock: a.clock, platform: a.platform, createdAt: a.createdAt.toISOString() };
 }

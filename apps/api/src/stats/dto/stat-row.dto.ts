@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { cnyToFen, type FieldError, hasAtMostTwoDecimals, isUuid } from '@kuaiche/domain';
+import { cnyToFen, type FieldError, hasAtMostTwoDecimals, isUuid, type StatRowInput } from '@kuaiche/domain';
 import { IsString, Matches } from 'class-validator';
 
 export const MAX_STAT_ROWS = 50_000;
@@ -27,17 +27,8 @@ export class HourlyStatsBodyDto {
   rows!: unknown[];
 }
 
-export interface ParsedStatRow {
-  keywordId: string;
-  creativeId: string | null;
-  hour: Date;
-  impressions: number;
-  clicks: number;
-  costFen: number;
-  orders: number;
-  gmvFen: number;
-  avgPosition: number | null;
-}
+/** A row that passed `parseStatRow`, not yet matched to the account. */
+export type ParsedStatRow = StatRowInput;
 
 function count(v: unknown): boolean {
   return Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_COUNT;
