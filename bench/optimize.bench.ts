@@ -44,7 +44,9 @@ const NIL = '00000000-0000-0000-0000-000000000000';
 // Hours of facts end at START; the cold run plans for START, the steady ones for START+1, START+2.
 const START = Date.parse('2026-11-08T00:00:00+08:00');
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/kuaiche';
-const DB_NAME = `kuaiche_bench_optimize_${process.pid}`;
+/** BENCH_DB=<name>: reuse a database kept by BENCH_KEEP_DB=1 (no seed, no cold hour: the steady hours go on from its latest). */
+const REUSE_DB = process.env.BENCH_DB;
+const DB_NAME = REUSE_DB ?? `kuaiche_bench_optimize_${process.pid}`;
 const WORKER = join(__dirname, '..', 'apps', 'worker', 'src', 'main.js');
 const MIGRATE = join(__dirname, '..', 'scripts', 'migrate.js');
 
@@ -101,10 +103,12 @@ async function seed(db: Client): Promise<{ planIds: string[]; apiKey: string; ad
      SELECT gen_random_uuid(), p.advertiser_id, p.id, 'unit ' || u, '1000' || u, 9900 + (random() * 20000)::int FROM plans p, generate_series(1, $1) u`,
     [units],
   );
+  // A unit's keywords arrive together (the API takes them as one batch per unit), so a plan's
+  // keywords share pages, as in a real account.
   await db.query(
     `INSERT INTO keywords (id, advertiser_id, plan_id, unit_id, text, match_type, bid_fen)
      SELECT gen_random_uuid(), u.advertiser_id, u.plan_id, u.id, 'kw ' || u.id || ' ' || k, 'exact', 50 + (random() * 250)::int
-     FROM units u, generate_series(1, $1) k`,
+     FROM units u, generate_series(1, $1) k ORDER BY u.plan_id, u.id, k`,
     [Math.ceil(PER_PLAN / units)],
   );
   console.log(`seed:     ${ADVERTISERS} advertisers, ${ADVERTISERS * PLANS} plans, ${fmtInt(KEYWORDS)} keywords in ${secs(performance.now() - t0)} s`);
@@ -123,7 +127,8 @@ async function seed(db: Client): Promise<{ planIds: string[]; apiKey: string; ad
 
 function startWorkers(n: number, prefix: string): { procs: ChildProcess[]; stop: () => Promise<void> } {
   const procs = Array.from({ length: n }, () =>
-    spawn(process.execPath, [...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : []), WORKER], {
+    // The worker's Node flags as `npm start` sets them (scripts/start-all.js).
+    spawn(process.execPath, ['--max-semi-space-size=32', ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : []), WORKER], {
       env: { ...process.env, DATABASE_URL: dbUrl(DB_NAME), QUEUE_PREFIX: prefix, SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
       stdio: ['ignore', 'inherit', 'inherit'],
     }),
@@ -232,24 +237,41 @@ async function main(): Promise<void> {
   console.log(`settings: ${ADVERTISERS} advertisers x ${PLANS} plans x ${fmtInt(PER_PLAN)} keywords = ${fmtInt(KEYWORDS)} keywords, ${DAYS} days of facts, activity ${ACTIVITY}`);
   const admin = new Client({ connectionString: BASE_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${DB_NAME}`);
+  if (!REUSE_DB) await admin.query(`CREATE DATABASE ${DB_NAME}`);
   let api: { close: () => Promise<void> } | undefined;
   try {
     execFileSync(process.execPath, [MIGRATE, 'up'], { env: { ...process.env, DATABASE_URL: dbUrl(DB_NAME) }, stdio: 'ignore' });
     const db = new Client({ connectionString: dbUrl(DB_NAME) });
     await db.connect();
     try {
-      const { planIds, apiKey, advertiserId } = await seed(db);
+      let planIds: string[];
+      let apiKey: string;
+      let advertiserId: string;
+      let cold: HourResult | null = null;
+      let first = START + HOUR_MS;
+      if (REUSE_DB) {
+        // A kept database: a fresh API key for its first advertiser, and the hours after its latest run.
+        apiKey = `kp_${randomBytes(24).toString('base64url')}`;
+        const [adv] = (await db.query(`UPDATE advertisers SET api_key_hash = $1 WHERE id = (SELECT min(id::text)::uuid FROM advertisers) RETURNING id`, [createHash('sha256').update(apiKey).digest()])).rows;
+        advertiserId = adv.id;
+        planIds = (await db.query(`SELECT id FROM plans ORDER BY id`)).rows.map((r) => r.id);
+        const [{ last }] = (await db.query(`SELECT (extract(epoch FROM max(as_of)) * 1000)::float8 AS last FROM optimization_runs`)).rows;
+        first = last + HOUR_MS;
+        await db.query(`DELETE FROM keyword_stats_hourly WHERE hour >= $1`, [iso(first - HOUR_MS)]);
+        await db.query(`DELETE FROM plan_stats_hourly WHERE hour >= $1`, [iso(first - HOUR_MS)]);
+        console.log(`reusing:  database ${DB_NAME}, steady hours from ${iso(first)}`);
+      } else {
+        ({ planIds, apiKey, advertiserId } = await seed(db));
+        cold = await scheduledHour(db, START, 2, planIds.length);
+        printHour('cold hour  (2 workers, states built from the week)', cold);
+      }
       const plans = planIds.length;
-
-      const cold = await scheduledHour(db, START, 2, plans);
-      printHour('cold hour  (2 workers, states built from the week)', cold);
       // The steady hours: each new hour's facts arrive, then the hour after is optimized.
-      await writeFacts(db, START, START + HOUR_MS);
-      const one = await scheduledHour(db, START + HOUR_MS, 1, plans);
+      await writeFacts(db, first - HOUR_MS, first);
+      const one = await scheduledHour(db, first, 1, plans);
       printHour('steady hour, 1 worker ', one);
-      await writeFacts(db, START + HOUR_MS, START + 2 * HOUR_MS);
-      const two = await scheduledHour(db, START + 2 * HOUR_MS, 2, plans);
+      await writeFacts(db, first, first + HOUR_MS);
+      const two = await scheduledHour(db, first + HOUR_MS, 2, plans);
       printHour('steady hour, 2 workers', two);
 
       const [{ bytes }] = (await db.query(`SELECT avg(octet_length(reason::text))::int AS bytes FROM bid_changes`)).rows;
@@ -266,7 +288,7 @@ async function main(): Promise<void> {
       const [plan] = (await db.query(`SELECT id FROM plans WHERE advertiser_id = $1 ORDER BY id LIMIT 1`, [advertiserId])).rows;
       const latencies: number[] = [];
       for (let i = 0; i < CALLS; i++) {
-        const h = START + (3 + i) * HOUR_MS;
+        const h = first + (2 + i) * HOUR_MS;
         await writeFacts(db, h - HOUR_MS, h, `k.plan_id = '${plan.id}'`);
         const t = performance.now();
         const res = await http<{ run: { status: string } }>(running.base, 'POST', `/v1/plans/${plan.id}/optimize?wait=true`, apiKey, { asOf: iso(h) });
@@ -285,7 +307,9 @@ async function main(): Promise<void> {
       console.log(`${verdict(p95 < 300)}  interactive p95 under 300 ms (${p95.toFixed(0)} ms)`);
       console.log('\n| hour | workers | wall s | keywords/s | read s | compute s | write s |');
       console.log('|---|---:|---:|---:|---:|---:|---:|');
-      for (const [label, w, r] of [['cold (states built)', 2, cold], ['steady', 1, one], ['steady', 2, two]] as const) {
+      const rows: [string, number, HourResult][] = [['steady', 1, one], ['steady', 2, two]];
+      if (cold) rows.unshift(['cold (states built)', 2, cold]);
+      for (const [label, w, r] of rows) {
         console.log(`| ${label} | ${w} | ${secs(r.wallMs)} | ${fmtInt(r.seen / (r.wallMs / 1000))} | ${secs(r.readMs)} | ${secs(r.computeMs)} | ${secs(r.writeMs)} |`);
       }
       console.log(`| floor (bare UPDATE + audit INSERT) | - | ${secs(floorMs)} | | | | |`);
@@ -295,7 +319,7 @@ async function main(): Promise<void> {
     }
   } finally {
     if (api) await api.close();
-    if (process.env.BENCH_KEEP_DB === '1') console.log(`kept database ${DB_NAME} (BENCH_KEEP_DB=1)`);
+    if (REUSE_DB || process.env.BENCH_KEEP_DB === '1') console.log(`kept database ${DB_NAME} (BENCH_KEEP_DB=1)`);
     else await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
     await admin.end();
   }

@@ -8,6 +8,7 @@ import { CreateOptimization1763700000006 } from './1763700000006-create-optimiza
 import { CreateExperiments1763700000007 } from './1763700000007-create-experiments';
 import { CreateAlertsWebhooks1763700000008 } from './1763700000008-create-alerts-webhooks';
 import { AddAdvertiserPlatform1763700000009 } from './1763700000009-add-advertiser-platform';
+import { BidChangesOneKey1763700000010 } from './1763700000010-bid-changes-one-key';
 
 /** In order. Listed explicitly so the CLI, the apps and the tests run the same set. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   CreateExperiments1763700000007,
   CreateAlertsWebhooks1763700000008,
   AddAdvertiserPlatform1763700000009,
+  BidChangesOneKey1763700000010,
 ];

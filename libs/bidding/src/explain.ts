@@ -94,6 +94,11 @@ export class KeywordExplanation implements Explanation {
     this.clamps = clamps;
   }
 
+  /** The reason text of the rare branches (not from value per click), else null. */
+  get why(): string | null {
+    return this.#why;
+  }
+
   /** e.g. `1.00 -> 1.30: value/click 7.12 x 0.333 (ROI binds) [change_cap_up]`. */
   get summary(): string {
     return (this.#summary ??= this.#compose());

@@ -49,7 +49,8 @@ interface KeywordRow {
   suggestedBidFen: number | null;
   qualityScore: number | null;
   version: number;
-  state: Buffer | null;
+  /** base64 (decodes faster here than bytea's hex text). */
+  state: string | null;
 }
 
 interface FactRow {
@@ -183,7 +184,7 @@ export class Optimizer {
         `SELECT id, name, sku_price_fen AS "skuPriceFen", status FROM units WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
       () => this.db.rows<KeywordRow>(
         `SELECT k.id, k.unit_id AS "unitId", k.bid_fen AS "bidFen", k.status, k.locked, k.suggested_bid_fen AS "suggestedBidFen",
-                k.quality_score AS "qualityScore", k.version, s.state
+                k.quality_score AS "qualityScore", k.version, encode(s.state, 'base64') AS state
          FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.plan_id = k.plan_id AND s.keyword_id = k.id
          WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id`, [a, planId], tx),
       () => this.db.one<{ h: number; seq: number; verdicts: Record<string, VerdictTrack> }>(
@@ -211,7 +212,7 @@ export class Optimizer {
     const stored = new Map<string, DecayedState>();
     const rebuild: string[] = [];
     for (const k of keywords) {
-      const s = planState && k.state ? decodeState(k.state, template) : null;
+      const s = planState && k.state ? decodeState(Buffer.from(k.state, 'base64'), template) : null;
       if (s && s.asOf <= T && s.halfLifeHours === halfLife && s.roiHalfLifeHours === roiHalfLife) stored.set(k.id, s);
       else rebuild.push(k.id);
     }

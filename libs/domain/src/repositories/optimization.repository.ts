@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../db/db';
 import { newId } from '../ids';
-import { copyText, reasonJson } from '../optimization/reason';
+import { copyText, type RunFactors, shownReason, storedReason } from '../optimization/reason';
 import type { BidExportRow } from '../platform/platform-adapter';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
@@ -53,8 +53,20 @@ const RUN_COLS = `id, advertiser_id AS "advertiserId", plan_id AS "planId", as_o
   keywords_seen AS "keywordsSeen", keywords_changed AS "keywordsChanged", keywords_skipped AS "keywordsSkipped",
   duration_ms AS "durationMs", attempts, error, summary, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
-const CHANGE_COLS = `id, plan_id AS "planId", keyword_id AS "keywordId", hour, old_bid_fen AS "oldBidFen", new_bid_fen AS "newBidFen",
-  source, run_id AS "runId", reason, created_at AS "createdAt"`;
+/** What `shownReason` needs from a stored optimizer explanation's run (its summary's plan-level factors). */
+const RUN_FACTORS = `CASE WHEN json_typeof(c.reason) = 'array' THEN (
+    SELECT json_build_object('roiMultiplier', r.summary->'roiMultiplier', 'budgetMultiplier', r.summary->'budgetMultiplier',
+                             'binding', r.summary->'binding', 'scheduleMultiplier', r.summary->'scheduleMultiplier')
+    FROM optimization_runs r WHERE r.id = c.run_id AND r.advertiser_id = c.advertiser_id) END`;
+
+const CHANGE_COLS = `c.id, c.plan_id AS "planId", c.keyword_id AS "keywordId", c.hour, c.old_bid_fen AS "oldBidFen", c.new_bid_fen AS "newBidFen",
+  c.source, c.run_id AS "runId", c.reason, c.created_at AS "createdAt", ${RUN_FACTORS} AS factors`;
+
+/** A bid change as read, its explanation expanded from the stored form. */
+function shown<T extends { oldBidFen: number; newBidFen: number; reason: unknown; factors?: RunFactors | null }>(row: T): Omit<T, 'factors'> & { reason: Record<string, unknown> } {
+  const { factors, ...rest } = row;
+  return { ...rest, reason: shownReason(row.reason, Number(row.oldBidFen), Number(row.newBidFen), factors ?? null) };
+}
 
 export interface RunFilter {
   planId?: string;
@@ -158,7 +170,7 @@ export class OptimizationRepository {
     const run = runId ?? '\\N';
     await this.db.copyFrom(
       'COPY bid_changes (id, advertiser_id, plan_id, keyword_id, hour, old_bid_fen, new_bid_fen, source, run_id, reason) FROM STDIN',
-      changes.map((c) => `${newId()}\t${advertiserId}\t${c.planId}\t${c.keywordId}\t${h}\t${c.oldBidFen}\t${c.newBidFen}\t${source}\t${run}\t${copyText(reasonJson(c.reason))}\n`),
+      changes.map((c) => `${newId()}\t${advertiserId}\t${c.planId}\t${c.keywordId}\t${h}\t${c.oldBidFen}\t${c.newBidFen}\t${source}\t${run}\t${copyText(storedReason(c.reason))}\n`),
       tx,
     );
   }
@@ -173,10 +185,10 @@ export class OptimizationRepository {
   }
 
   /** The bid changes of one run, named as the platform's back end names keywords (for the bulk-edit sheet). */
-  bidExportRows(advertiserId: string, planId: string, runId: string): Promise<BidExportRow[]> {
-    return this.db.rows<BidExportRow>(
+  async bidExportRows(advertiserId: string, planId: string, runId: string): Promise<BidExportRow[]> {
+    const rows = await this.db.rows<Omit<BidExportRow, 'summary'> & { reason: unknown; factors: RunFactors | null }>(
       `SELECT p.name AS "planName", u.name AS "unitName", k.text, k.match_type AS "matchType", c.old_bid_fen AS "oldBidFen",
-              c.new_bid_fen AS "newBidFen", to_char(c.hour AT TIME ZONE a.timezone, 'YYYY-MM-DD HH24:00') AS hour, coalesce(c.reason->>'summary', '') AS summary
+              c.new_bid_fen AS "newBidFen", to_char(c.hour AT TIME ZONE a.timezone, 'YYYY-MM-DD HH24:00') AS hour, c.reason, ${RUN_FACTORS} AS factors
        FROM bid_changes c
        JOIN keywords k ON k.id = c.keyword_id AND k.advertiser_id = c.advertiser_id
        JOIN units u ON u.id = k.unit_id AND u.advertiser_id = c.advertiser_id
@@ -186,20 +198,26 @@ export class OptimizationRepository {
        ORDER BY u.name, k.text, k.match_type`,
       [advertiserId, planId, runId],
     );
+    return rows.map((r) => {
+      const { reason, factors, ...rest } = r;
+      const summary = shownReason(reason, Number(r.oldBidFen), Number(r.newBidFen), factors).summary;
+      return { ...rest, summary: typeof summary === 'string' ? summary : '' };
+    });
   }
 
   /** Newest first. */
-  listBidChanges(advertiserId: string, planId: string, f: BidChangeFilter): Promise<BidChange[]> {
+  async listBidChanges(advertiserId: string, planId: string, f: BidChangeFilter): Promise<BidChange[]> {
     const params: unknown[] = [advertiserId, planId];
-    const where = ['advertiser_id = $1', 'plan_id = $2'];
-    if (f.keywordId) where.push(`keyword_id = $${params.push(f.keywordId)}`);
-    if (f.source) where.push(`source = $${params.push(f.source)}`);
-    if (f.from) where.push(`hour >= $${params.push(f.from.toISOString())}`);
-    if (f.to) where.push(`hour < $${params.push(f.to.toISOString())}`);
-    if (f.afterId) where.push(`id < $${params.push(f.afterId)}`);
-    return this.db.rows<BidChange>(
-      `SELECT ${CHANGE_COLS} FROM bid_changes WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(f.limit + 1)}`,
+    const where = ['c.advertiser_id = $1', 'c.plan_id = $2'];
+    if (f.keywordId) where.push(`c.keyword_id = $${params.push(f.keywordId)}`);
+    if (f.source) where.push(`c.source = $${params.push(f.source)}`);
+    if (f.from) where.push(`c.hour >= $${params.push(f.from.toISOString())}`);
+    if (f.to) where.push(`c.hour < $${params.push(f.to.toISOString())}`);
+    if (f.afterId) where.push(`c.id < $${params.push(f.afterId)}`);
+    const rows = await this.db.rows<BidChange & { factors: RunFactors | null }>(
+      `SELECT ${CHANGE_COLS} FROM bid_changes c WHERE ${where.join(' AND ')} ORDER BY c.id DESC LIMIT $${params.push(f.limit + 1)}`,
       params,
     );
+    return rows.map(shown);
   }
 }
