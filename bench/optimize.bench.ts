@@ -29,6 +29,7 @@ import { type ChildProcess, execFileSync, spawn } from 'child_process';
 import { join } from 'path';
 import { performance } from 'perf_hooks';
 import { Client } from 'pg';
+import { WORKER_NODE_FLAGS } from '../libs/domain/src/config/node-flags';
 import { machineLine } from './bench-machine';
 import { fmtInt, http, percentile, positiveInt } from './stats-kit';
 
@@ -127,8 +128,8 @@ async function seed(db: Client): Promise<{ planIds: string[]; apiKey: string; ad
 
 function startWorkers(n: number, prefix: string): { procs: ChildProcess[]; stop: () => Promise<void> } {
   const procs = Array.from({ length: n }, () =>
-    // The worker's Node flags as `npm start` sets them (scripts/start-all.js).
-    spawn(process.execPath, ['--max-semi-space-size=32', ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : []), WORKER], {
+    // The worker's Node flags as `npm start` sets them.
+    spawn(process.execPath, [...WORKER_NODE_FLAGS, ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : []), WORKER], {
       env: { ...process.env, DATABASE_URL: dbUrl(DB_NAME), QUEUE_PREFIX: prefix, SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
       stdio: ['ignore', 'inherit', 'inherit'],
     }),
@@ -266,11 +267,18 @@ async function main(): Promise<void> {
         printHour('cold hour  (2 workers, states built from the week)', cold);
       }
       const plans = planIds.length;
+      // A kept database's bids have converged over its earlier hours; back to the seed's spread
+      // (far from value, as in the hours after the cold one) so every run compares like with like.
+      const resetBids = async () => {
+        if (REUSE_DB) await db.query(`UPDATE keywords SET bid_fen = 50 + abs(hashtext(id::text)) % 250, version = version + 1`);
+      };
       // The steady hours: each new hour's facts arrive, then the hour after is optimized.
       await writeFacts(db, first - HOUR_MS, first);
+      await resetBids();
       const one = await scheduledHour(db, first, 1, plans);
       printHour('steady hour, 1 worker ', one);
       await writeFacts(db, first, first + HOUR_MS);
+      await resetBids();
       const two = await scheduledHour(db, first + HOUR_MS, 2, plans);
       printHour('steady hour, 2 workers', two);
 

@@ -16,6 +16,7 @@
 import { type ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import { join, resolve } from 'path';
+import { API_NODE_FLAGS, WORKER_NODE_FLAGS } from '../libs/domain/src/config/node-flags';
 import { drive } from './demo/drive';
 import { WebhookReceiver } from './demo/receiver';
 import { printTable, tableRows, writeReport, type ReportExtras } from './demo/report';
@@ -101,8 +102,8 @@ async function waitHealthy(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  children.push(start('api', join(distApps, 'api', 'src', 'main.js'), ['--max-semi-space-size=32']));
-  children.push(start('worker', join(distApps, 'worker', 'src', 'main.js'), ['--max-semi-space-size=32']));
+  children.push(start('api', join(distApps, 'api', 'src', 'main.js'), [...API_NODE_FLAGS]));
+  children.push(start('worker', join(distApps, 'worker', 'src', 'main.js'), [...WORKER_NODE_FLAGS]));
   await waitHealthy();
   const world = buildWorld({ seed: seedArg, days, keywords: keywordCount });
   const total = world.plans.reduce((s, p) => s + p.scenario.keywords.length, 0);

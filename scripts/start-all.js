@@ -5,13 +5,9 @@ const { spawn } = require('child_process');
 const { join } = require('path');
 
 const dist = join(__dirname, '..', 'dist', 'apps');
-// The API's young generation is enlarged: a 50,000-row stats request makes a lot of short-lived
-// objects, and fewer scavenges is about 5% more ingestion throughput.
-const API_NODE_FLAGS = ['--max-semi-space-size=32'];
-// The worker's too: an optimization run of a 1,000-keyword plan allocates its rows, states and
-// audit lines and drops them; with the default young generation the hour spent a sixth of its
-// time in the garbage collector.
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=32'];
+// Young generations enlarged (why: libs/domain/src/config/node-flags.ts, which the demo and the
+// benchmarks use; package.json's start:api / start:worker say the same).
+const { API_NODE_FLAGS, WORKER_NODE_FLAGS } = require(join(__dirname, '..', 'dist', 'libs', 'domain', 'src', 'config', 'node-flags.js'));
 const children = [
   spawn(process.execPath, [...API_NODE_FLAGS, join(dist, 'api', 'src', 'main.js')], { stdio: 'inherit' }),
   spawn(process.execPath, [...WORKER_NODE_FLAGS, join(dist, 'worker', 'src', 'main.js')], { stdio: 'inherit' }),

@@ -1,4 +1,5 @@
 export * from './config/env';
+export * from './config/node-flags';
 export * from './db/db';
 export * from './db/data-source-options';
 export * from './domain.module';

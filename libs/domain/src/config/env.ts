@@ -57,7 +57,7 @@ export class Env {
 
   /** Concurrency of the bid-optimization consumer in each worker process (plans at once). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
-  OPTIMIZE_CONCURRENCY = 2;
+  OPTIMIZE_CONCURRENCY = 4;
 
   /** How long a worker may hold a job before another takes it over as stalled (BullMQ lockDuration). */
   @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)

@@ -1,4 +1,7 @@
 import type { DecayedState } from '@kuaiche/bidding';
+import { endianness } from 'os';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * Packs a keyword's DecayedState (numbers and arrays of numbers only) into float64s for the
@@ -46,22 +49,36 @@ export function encodeState(s: DecayedState): Buffer {
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
+/** The stored float64s, read in place when the buffer is 8-byte aligned, else copied once. */
+function float64s(buf: Buffer): Float64Array {
+  const n = buf.byteLength >> 3;
+  if (buf.byteOffset % 8 === 0) return new Float64Array(buf.buffer, buf.byteOffset, n);
+  const out = new Float64Array(n);
+  new Uint8Array(out.buffer).set(buf.subarray(0, n * 8));
+  return out;
+}
+
 /** The state, or null when it was written with another layout (or is damaged). `template` gives the layout. */
 export function decodeState(buf: Buffer, template: DecayedState): DecayedState | null {
   const { fields, arrays, format } = layout(template);
-  const n = buf.byteLength / 8;
-  if (!Number.isInteger(n) || n < 1 || buf.readDoubleLE(0) !== format) return null;
-  const rec: Record<string, number | number[]> = {};
+  if (buf.byteLength % 8 !== 0 || buf.byteLength < 8) return null;
+  // Float64Array is the machine's byte order; the stored one is little-endian (as encodeState wrote it on x86/ARM).
+  const f = LITTLE_ENDIAN ? float64s(buf) : Float64Array.from({ length: buf.byteLength >> 3 }, (_, i) => buf.readDoubleLE(8 * i));
+  const n = f.length;
+  if (f[0] !== format) return null;
+  // A copy of the template then filled in: every decoded state has the template's shape (its key
+  // order), so the code that reads states sees one object shape.
+  const rec = { ...template } as unknown as Record<string, number | number[]>;
   let k = 1;
   for (let i = 0; i < fields.length; i++) {
     if (k >= n) return null;
     if (arrays[i]) {
-      const len = buf.readDoubleLE(8 * k++);
+      const len = f[k++];
       if (!Number.isInteger(len) || len < 0 || k + len > n) return null;
       const a = new Array<number>(len);
-      for (let j = 0; j < len; j++) a[j] = buf.readDoubleLE(8 * k++);
+      for (let j = 0; j < len; j++) a[j] = f[k++];
       rec[fields[i]] = a;
-    } else rec[fields[i]] = buf.readDoubleLE(8 * k++);
+    } else rec[fields[i]] = f[k++];
   }
   return k === n ? (rec as unknown as DecayedState) : null;
 }
