@@ -327,26 +327,15 @@ export class Optimizer {
     const t0 = performance.now();
     const versions = new Map(d.keywords.map((k) => [k.id, k.version]));
     const changed = d.result.decisions.filter((x: BidDecision) => x.action === 'changed');
-    const updated = changed.length
-      ? await this.db.rows<{ id: string }>(
-          `UPDATE keywords k SET bid_fen = c.bid_fen, version = k.version + 1, updated_at = now()
-           FROM unnest($2::uuid[], $3::bigint[], $4::int[]) AS c(id, bid_fen, version)
-           WHERE k.advertiser_id = $1 AND k.id = c.id AND k.version = c.version AND k.status = 'active' AND NOT k.locked
-           RETURNING k.id`,
-          [advertiserId, changed.map((c) => c.keywordId), changed.map((c) => c.newBidFen), changed.map((c) => versions.get(c.keywordId))],
-          tx,
-        )
-      : [];
-    const tBids = performance.now();
-    const applied = new Set(updated.map((u) => u.id));
-    await this.runs.insertBidChanges(
+    const updated = await this.runs.applyRunBidChanges(
       advertiserId,
+      d.plan.id,
       d.asOf,
-      'optimizer',
       runId,
-      changed.filter((c) => applied.has(c.keywordId)).map((c) => ({ planId: d.plan.id, keywordId: c.keywordId, oldBidFen: c.oldBidFen, newBidFen: c.newBidFen, reason: c.reason })),
+      changed.map((c) => ({ keywordId: c.keywordId, version: versions.get(c.keywordId)!, oldBidFen: c.oldBidFen, newBidFen: c.newBidFen, reason: c.reason })),
       tx,
     );
+    const applied = new Set(updated);
     const tAudit = performance.now();
     if (d.states.size) {
       const ids = [...d.states.keys()];
@@ -403,6 +392,6 @@ export class Optimizer {
       tx,
     );
     const tEnd = performance.now();
-    return { applied: applied.size, editedMeanwhile: changed.length - applied.size, ms: tEnd - t0, parts: { bidsMs: tBids - t0, auditMs: tAudit - tBids, statesMs: tEnd - tAudit } };
+    return { applied: applied.size, editedMeanwhile: changed.length - applied.size, ms: tEnd - t0, parts: { bidsMs: tAudit - t0, statesMs: tEnd - tAudit } };
   }
 }

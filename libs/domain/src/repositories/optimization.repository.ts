@@ -175,6 +175,57 @@ export class OptimizationRepository {
     );
   }
 
+  /**
+   * A run's bid changes in one statement: the version-checked bid UPDATE and, for each keyword it
+   * updated, the audit row, written by Postgres from the UPDATE's own result (a keyword edited
+   * meanwhile, locked or paused gets neither). The per-keyword values travel as one delimited text
+   * each (explanations hold no newline, ids and numbers no comma): no per-row copy of the run's
+   * advertiser, plan, hour and run id, no array quoting. Answers the keywords updated.
+   */
+  async applyRunBidChanges(
+    advertiserId: string,
+    planId: string,
+    hour: Date,
+    runId: string,
+    changes: readonly { keywordId: string; version: number; oldBidFen: number; newBidFen: number; reason: unknown }[],
+    tx: Tx,
+  ): Promise<string[]> {
+    if (changes.length === 0) return [];
+    const n = changes.length;
+    const ids = new Array<string>(n);
+    const keywords = new Array<string>(n);
+    const versions = new Array<number>(n);
+    const olds = new Array<number>(n);
+    const bids = new Array<number>(n);
+    const reasons = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const c = changes[i];
+      ids[i] = newId();
+      keywords[i] = c.keywordId;
+      versions[i] = c.version;
+      olds[i] = c.oldBidFen;
+      bids[i] = c.newBidFen;
+      reasons[i] = storedReason(c.reason);
+    }
+    const rows = await this.db.rows<{ keywordId: string }>(
+      `WITH c AS (
+         SELECT * FROM unnest(string_to_array($4, ',')::uuid[], string_to_array($5, ',')::uuid[], string_to_array($6, ',')::int[],
+                              string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[], string_to_array($9, E'\n'))
+           AS c(change_id, keyword_id, version, old_bid_fen, new_bid_fen, reason)
+       ), u AS (
+         UPDATE keywords k SET bid_fen = c.new_bid_fen, version = k.version + 1, updated_at = now()
+         FROM c WHERE k.advertiser_id = $1 AND k.id = c.keyword_id AND k.version = c.version AND k.status = 'active' AND NOT k.locked
+         RETURNING c.change_id, c.keyword_id, c.old_bid_fen, c.new_bid_fen, c.reason
+       )
+       INSERT INTO bid_changes (id, advertiser_id, plan_id, keyword_id, hour, old_bid_fen, new_bid_fen, source, run_id, reason)
+       SELECT change_id, $1, $2, keyword_id, $3, old_bid_fen, new_bid_fen, 'optimizer', $10, reason::json FROM u
+       RETURNING keyword_id AS "keywordId"`,
+      [advertiserId, planId, hour.toISOString(), ids.join(','), keywords.join(','), versions.join(','), olds.join(','), bids.join(','), reasons.join('\n'), runId],
+      tx,
+    );
+    return rows.map((r) => r.keywordId);
+  }
+
   /** The latest finished run of a plan that changed bids, if any. */
   latestAppliedRun(advertiserId: string, planId: string): Promise<OptimizationRun | null> {
     return this.db.one<OptimizationRun>(
