@@ -9,7 +9,8 @@
  *
  * 1. Cold hour (not the goal): the first run of every plan builds each keyword's decayed state
  *    from its week of rows.
- * 2. Steady hour with 1 worker process, then the next with 2: each run reads the states, the one
+ * 2. Steady hour with 1 worker process, then the next with 2 (before each, the bids are set back
+ *    far from value, untimed, so both change nearly every bid): each run reads the states, the one
  *    new hour of facts and any corrections, decides with libs/bidding, and writes the changed bids,
  *    their audit rows, the states and the run in one transaction. Timed from the fan-out job
  *    leaving to the last run committing; "where the time goes" sums the runs' own read / compute /
@@ -19,7 +20,9 @@
  * 4. Interactive: POST /v1/plans/{id}/optimize?wait=true for one 1,000-keyword plan, hour after
  *    hour (each hour's facts written first, untimed), BENCH_CALLS (30) calls: p50 / p95.
  *
- * BENCH_WORKER_PROF=<dir> writes a CPU profile of each worker process there.
+ * BENCH_WORKER_PROF=<dir> writes a CPU profile of each worker process there. BENCH_KEEP_DB=1 keeps
+ * the scratch database; BENCH_DB=<its name> then runs the steady hours again on it (no seed, no
+ * cold hour), for quicker measurements.
  *
  * Goals: the steady hour under 30 s on this machine and within 3x of the floor; more throughput
  * with 2 workers than with 1; the interactive p95 under 300 ms.
@@ -266,11 +269,11 @@ async function main(): Promise<void> {
         printHour('cold hour  (2 workers, states built from the week)', cold);
       }
       const plans = planIds.length;
-      // A kept database's bids have converged over its earlier hours; back to the seed's spread
-      // (far from value, as in the hours after the cold one) so every run compares like with like.
-      const resetBids = async () => {
-        if (REUSE_DB) await db.query(`UPDATE keywords SET bid_fen = 50 + abs(hashtext(id::text)) % 250, version = version + 1`);
-      };
+      // Before each timed hour the bids go back to a seed-like spread far from value (untimed), so
+      // that each hour changes nearly every bid: the hours compare like with like (the runs before
+      // would otherwise have moved the bids closer, and fewer would change), and a kept database
+      // whose bids have converged over its earlier hours measures the same work.
+      const resetBids = () => db.query(`UPDATE keywords SET bid_fen = 50 + abs(hashtext(id::text)) % 250, version = version + 1`);
       // The steady hours: each new hour's facts arrive, then the hour after is optimized.
       await writeFacts(db, first - HOUR_MS, first);
       await resetBids();
