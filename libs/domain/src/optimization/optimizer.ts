@@ -167,8 +167,8 @@ export class Optimizer {
   }
 
   private async lock(advertiserId: string, planId: string, tx: Tx): Promise<void> {
-    await this.db.rows(`SELECT pg_advisory_xact_lock(hashtext('optimize:' || $1::text))`, [planId], tx);
-    await this.db.rows(`SELECT pg_advisory_xact_lock_shared(hashtext('stats:' || $1::text))`, [advertiserId], tx);
+    // One round trip; the plan's lock is taken first (the target list is evaluated in order).
+    await this.db.rows(`SELECT pg_advisory_xact_lock(hashtext('optimize:' || $1::text)), pg_advisory_xact_lock_shared(hashtext('stats:' || $2::text))`, [planId, advertiserId], tx);
   }
 
   /** Reads (under the locks taken by the caller) and decides. */
@@ -339,11 +339,12 @@ export class Optimizer {
     const tAudit = performance.now();
     if (d.states.size) {
       const ids = [...d.states.keys()];
+      // As delimited base64 text (no comma in base64 or in ids): no bytea array quoting.
       await this.db.rows(
         `INSERT INTO keyword_bid_state (advertiser_id, keyword_id, plan_id, state)
-         SELECT $1, id, $2, state FROM unnest($3::uuid[], $4::bytea[]) AS t(id, state)
+         SELECT $1, id, $2, decode(state, 'base64') FROM unnest(string_to_array($3, ',')::uuid[], string_to_array($4, ',')) AS t(id, state)
          ON CONFLICT (advertiser_id, keyword_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, state = EXCLUDED.state`,
-        [advertiserId, d.plan.id, ids, ids.map((id) => encodeState(d.states.get(id)!))],
+        [advertiserId, d.plan.id, ids.join(','), ids.map((id) => encodeState(d.states.get(id)!).toString('base64')).join(',')],
         tx,
       );
     }
