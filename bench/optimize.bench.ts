@@ -34,7 +34,7 @@ import { performance } from 'perf_hooks';
 import { Client } from 'pg';
 import { WORKER_NODE_FLAGS } from '../libs/domain/src/config/node-flags';
 import { machineLine } from './bench-machine';
-import { fmtInt, http, percentile, positiveInt } from './stats-kit';
+import { fmtInt, HOUR_MS, http, percentile, positiveInt } from './stats-kit';
 
 const ADVERTISERS = positiveInt('BENCH_ADVERTISERS', 100);
 const PLANS = positiveInt('BENCH_PLANS', 10);
@@ -43,7 +43,6 @@ const DAYS = positiveInt('BENCH_DAYS', 7);
 const ACTIVITY = Number(process.env.BENCH_ACTIVITY ?? '0.1');
 const CALLS = positiveInt('BENCH_CALLS', 30);
 const KEYWORDS = ADVERTISERS * PLANS * PER_PLAN;
-const HOUR_MS = 3_600_000;
 const NIL = '00000000-0000-0000-0000-000000000000';
 // Hours of facts end at START; the cold run plans for START, the steady ones for START+1, START+2.
 const START = Date.parse('2026-11-08T00:00:00+08:00');

@@ -12,13 +12,14 @@ import { request as httpRequest } from 'http';
 import type { AddressInfo } from 'net';
 import { cpus, totalmem } from 'os';
 import type { Client } from 'pg';
+import { HOUR_MS } from '../libs/domain/src/time';
 import { machineLine } from './bench-machine';
 
 export const KEYWORDS_PER_UNIT = 200;
 /** The API's bulk ceilings: POST /v1/keywords takes 10,000 items, POST /v1/stats/hourly 50,000 rows. */
 export const KEYWORD_BULK = 10_000;
 export const STAT_ROWS_PER_REQUEST = 50_000;
-export const HOUR_MS = 3_600_000;
+export { HOUR_MS };
 /** Asia/Shanghai has no DST, so a fixed offset formats every hour the way a JD report does. */
 export const TIMEZONE = 'Asia/Shanghai';
 const OFFSET_MS = 8 * HOUR_MS;

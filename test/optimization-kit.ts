@@ -1,8 +1,9 @@
+import { HOUR_MS } from '@kuaiche/domain';
 import { Rng } from '@kuaiche/simulator';
 import request from 'supertest';
 import { createPlan, createTenant, createUnit, keywordItems, type Tenant, type TestApi } from './factories';
 
-export const HOUR_MS = 3_600_000;
+export { HOUR_MS };
 
 export interface OptimizableAccount {
   tenant: Tenant;

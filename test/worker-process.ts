@@ -17,11 +17,22 @@ export interface WorkerProcess {
   stop: (kill?: boolean) => Promise<Exit>;
 }
 
-/** A real worker process (the built dist/), on the test database, with its own queue prefix. */
+/** A cron pattern that never fires while a test runs (January 1st, 00:00). */
+export const NEVER_CRON = '0 0 1 1 *';
+
+/**
+ * A real worker process (the built dist/), on the test database, with its own queue prefix. When a
+ * test turns the scheduler on, every schedule is registered at NEVER_CRON unless the test names
+ * its own: the test database is shared, and a schedule firing at its real minute would sync,
+ * optimize or rotate other tests' accounts.
+ */
 export function startWorker(prefix: string, env: Record<string, string> = {}): WorkerProcess {
   let out = '';
   const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: { ...process.env, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', NODE_OPTIONS: '', ...env },
+    env: {
+      ...process.env, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', NODE_OPTIONS: '',
+      OPTIMIZE_CRON: NEVER_CRON, ROTATE_CRON: NEVER_CRON, PLATFORM_SYNC_CRON: NEVER_CRON, OPTIMIZE_TZ: 'Asia/Shanghai', ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));

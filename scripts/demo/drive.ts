@@ -7,9 +7,9 @@
  */
 import type { StatRow } from '@kuaiche/bidding';
 import { fixedPolicy, MarketSim, rulePolicy, runScenario, type DayResult } from '@kuaiche/simulator';
+import { HOUR_MS } from '../../libs/domain/src/time';
 import type { DemoWorld } from './world';
 
-const HOUR_MS = 3_600_000;
 /** Asia/Shanghai: the market's hour indexes are local wall-clock hours. */
 const OFFSET_HOURS = 8;
 

@@ -28,7 +28,7 @@ describe('hourly optimization in real worker processes', () => {
     // Two advertisers on the wall clock with one plan each (the fan-out picks wall-clock advertisers).
     const a = await seedOptimizable(api, ASOF, { perUnit: 5, hours: 12, clock: 'wall' });
     const b = await seedOptimizable(api, ASOF, { perUnit: 5, hours: 12, clock: 'wall', seed: 2 });
-    const workers = [0, 1].map(() => startWorker(prefix, { SCHEDULER_ENABLED: 'true', OPTIMIZE_CRON: '0 0 1 1 *', PLATFORM_SYNC_CRON: '0 0 1 1 *', ROTATE_CRON: '0 0 1 1 *', OPTIMIZE_TZ: 'Asia/Shanghai' }));
+    const workers = [0, 1].map(() => startWorker(prefix, { SCHEDULER_ENABLED: 'true' }));
     try {
       const scheduler = await until(async () => (await queue.getJobScheduler(OPTIMIZE_SCHEDULER_ID)) ?? undefined, 'job scheduler registered');
       expect(scheduler).toMatchObject({ pattern: '0 0 1 1 *', tz: 'Asia/Shanghai' });

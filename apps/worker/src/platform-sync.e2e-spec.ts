@@ -68,7 +68,7 @@ describe('platform sync in real worker processes', () => {
     const sandbox = await seedOptimizable(api, ASOF - HOUR_MS, { perUnit: 10, hours: 24, clock: 'wall' });
     const csv = await seedOptimizable(api, ASOF - HOUR_MS, { perUnit: 3, hours: 2, clock: 'wall', platform: 'csv' });
     const a = sandbox.tenant.id;
-    const worker = startWorker(prefix, { SCHEDULER_ENABLED: 'true', PLATFORM_SYNC_CRON: '0 0 1 1 *', OPTIMIZE_CRON: '0 0 1 1 *', ROTATE_CRON: '0 0 1 1 *', OPTIMIZE_TZ: 'Asia/Shanghai' });
+    const worker = startWorker(prefix, { SCHEDULER_ENABLED: 'true' });
     try {
       const scheduler = await until(async () => (await syncQueue.getJobScheduler(PLATFORM_SYNC_SCHEDULER_ID)) ?? undefined, 'platform sync scheduler registered');
       expect(scheduler).toMatchObject({ pattern: '0 0 1 1 *', tz: 'Asia/Shanghai' });

@@ -43,7 +43,7 @@ describe('hourly creative rotation in a real worker process', () => {
   it('registers the schedule on boot; a fan-out fired twice rotates each wall-clock experiment once for the hour, and decides', async () => {
     const wall = await seed('wall');
     const external = await seed('external');
-    const worker = startWorker(prefix, { SCHEDULER_ENABLED: 'true', ROTATE_CRON: '0 0 1 1 *', OPTIMIZE_CRON: '0 0 1 1 *', PLATFORM_SYNC_CRON: '0 0 1 1 *', OPTIMIZE_TZ: 'Asia/Shanghai' });
+    const worker = startWorker(prefix, { SCHEDULER_ENABLED: 'true' });
     try {
       const scheduler = await until(async () => (await queue.getJobScheduler(ROTATE_SCHEDULER_ID)) ?? undefined, 'rotation scheduler registered');
       expect(scheduler).toMatchObject({ pattern: '0 0 1 1 *', tz: 'Asia/Shanghai' });

@@ -145,16 +145,24 @@ function accumulateRows(a: KeywordAgg, rows: readonly StatRow[], bidFen: number,
       const daysBack = Math.floor((dayStart + 24 - 1 - r.hour) / 24);
       if (daysBack >= 0 && daysBack < ph.lookbackDays) ph.dayHourImpressions[daysBack * 24 + hod] += imps;
     }
-    if (imps > 0 && served > 0) {
-      const x = Math.log(served);
-      const y = Math.log(imps / DEFAULT_TRAFFIC_CURVE[hod]);
-      a.lw += w;
-      a.lx += w * x;
-      a.ly += w * y;
-      a.lxx += w * x * x;
-      a.lxy += w * x * y;
-    }
+    addLandscapePoint(a, w, served, imps, hod);
   }
+}
+
+/**
+ * Adds one row to the bid-landscape moments (x = ln served bid, y = ln(impressions / the default
+ * share of its hour)) with weight w; rows without impressions or a served bid carry no point.
+ * Shared by the row path here and the incremental state (state.ts).
+ */
+export function addLandscapePoint(m: Pick<KeywordAgg, 'lw' | 'lx' | 'ly' | 'lxx' | 'lxy'>, w: number, served: number, imps: number, hod: number): void {
+  if (!(imps > 0 && served > 0)) return;
+  const x = Math.log(served);
+  const y = Math.log(imps / DEFAULT_TRAFFIC_CURVE[hod]);
+  m.lw += w;
+  m.lx += w * x;
+  m.ly += w * y;
+  m.lxx += w * x * x;
+  m.lxy += w * x * y;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { DEFAULT_TRAFFIC_CURVE, resolveConfig } from './config';
-import { dayOfWeekOf, emptyKeywordAgg, halfLivesOf, hourOfDayOf, scheduleAt, type AggAt } from './estimate';
+import { resolveConfig } from './config';
+import { addLandscapePoint, dayOfWeekOf, emptyKeywordAgg, halfLivesOf, hourOfDayOf, scheduleAt, type AggAt } from './estimate';
 import { nonNeg } from './stats';
 import type { BiddingConfig, KeywordAgg, PlanInput, StatRow } from './types';
 
@@ -136,15 +136,7 @@ function fold(s: DecayedState, r: StatRow, sign: number, bidFen: number, schedul
     s.recentCostFen[slot] += sign * cost;
     s.recentCostBid[slot] += sign * cost * served;
   }
-  if (imps > 0 && served > 0) {
-    const x = Math.log(served);
-    const y = Math.log(imps / DEFAULT_TRAFFIC_CURVE[hod]);
-    s.lw += w;
-    s.lx += w * x;
-    s.ly += w * y;
-    s.lxx += w * x * x;
-    s.lxy += w * x * y;
-  }
+  addLandscapePoint(s, w, served, imps, hod);
 }
 
 /**

@@ -1,7 +1,4 @@
 import type { DecayedState } from '@kuaiche/bidding';
-import { endianness } from 'os';
-
-const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * Packs a keyword's DecayedState (numbers and arrays of numbers only) into float64s for the
@@ -62,8 +59,8 @@ function float64s(buf: Buffer): Float64Array {
 export function decodeState(buf: Buffer, template: DecayedState): DecayedState | null {
   const { fields, arrays, format } = layout(template);
   if (buf.byteLength % 8 !== 0 || buf.byteLength < 8) return null;
-  // Float64Array is the machine's byte order; the stored one is little-endian (as encodeState wrote it on x86/ARM).
-  const f = LITTLE_ENDIAN ? float64s(buf) : Float64Array.from({ length: buf.byteLength >> 3 }, (_, i) => buf.readDoubleLE(8 * i));
+  // The machine's byte order, as encodeState wrote it.
+  const f = float64s(buf);
   const n = f.length;
   if (f[0] !== format) return null;
   // A copy of the template then filled in: every decoded state has the template's shape (its key

@@ -1,3 +1,4 @@
+import type { HourlyStatRow } from '../repositories/stats.repository';
 import type { Advertiser, KeywordStatus, Platform } from '../types';
 
 /**
@@ -28,18 +29,8 @@ export interface PushedKeyword {
   status: KeywordStatus;
 }
 
-export interface PulledRow {
-  keywordId: string;
-  /** null: the row is the keyword's, not split by creative. */
-  creativeId: string | null;
-  /** UTC instant at a whole hour. */
-  hour: Date;
-  impressions: number;
-  clicks: number;
-  costFen: number;
-  orders: number;
-  gmvFen: number;
-}
+/** A report row as the platform gives it: the hourly fact without what the account resolves (plan, unit) or the platform does not report here (position). */
+export type PulledRow = Omit<HourlyStatRow, 'planId' | 'unitId' | 'avgPosition'>;
 
 export interface PlatformAdapter {
   readonly kind: Platform;

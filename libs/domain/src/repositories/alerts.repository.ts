@@ -21,16 +21,9 @@ export const ALERT_TYPES = [
 export const OPT_IN_EVENT_TYPES: readonly string[] = ['plan.optimized'];
 export const WEBHOOK_EVENT_TYPES = [...ALERT_TYPES, 'webhook.test', '*'] as const;
 
-export interface Alert {
+export interface Alert extends NewAlert {
   id: string;
   advertiserId: string;
-  planId: string | null;
-  type: string;
-  severity: AlertSeverity;
-  hour: Date;
-  episode: string;
-  message: string;
-  data: Record<string, unknown>;
   createdAt: Date;
 }
 

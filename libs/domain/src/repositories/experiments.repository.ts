@@ -8,22 +8,11 @@ export type ExperimentMetric = (typeof EXPERIMENT_METRICS)[number];
 export const EXPERIMENT_STATUSES = ['running', 'decided', 'stopped'] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 
-export interface Experiment {
+export interface Experiment extends NewExperiment {
   id: string;
   advertiserId: string;
-  planId: string;
-  unitId: string;
-  creativeIds: string[];
-  mode: ExperimentMode;
-  metric: ExperimentMetric;
   status: ExperimentStatus;
   winnerId: string | null;
-  servingWeights: Record<string, number>;
-  weightFloor: number;
-  pauseLosers: boolean;
-  reopenOnFatigue: boolean;
-  maxDays: number | null;
-  startHour: Date;
   lastRotatedHour: Date | null;
   /** The decision (or the stop) and why; null while running and never decided. */
   decision: Record<string, unknown> | null;

@@ -53,11 +53,13 @@ const RUN_COLS = `id, advertiser_id AS "advertiserId", plan_id AS "planId", as_o
   keywords_seen AS "keywordsSeen", keywords_changed AS "keywordsChanged", keywords_skipped AS "keywordsSkipped",
   duration_ms AS "durationMs", attempts, error, summary, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
-/** What `shownReason` needs from a stored optimizer explanation's run (its summary's plan-level factors). */
-const RUN_FACTORS = `CASE WHEN json_typeof(c.reason) = 'array' THEN (
-    SELECT json_build_object('roiMultiplier', r.summary->'roiMultiplier', 'budgetMultiplier', r.summary->'budgetMultiplier',
-                             'binding', r.summary->'binding', 'scheduleMultiplier', r.summary->'scheduleMultiplier')
-    FROM optimization_runs r WHERE r.id = c.run_id AND r.advertiser_id = c.advertiser_id) END`;
+/**
+ * What `shownReason` needs from a stored optimizer explanation's run (its summary's plan-level
+ * factors), from `r`, the run joined by `RUN_JOIN`.
+ */
+const RUN_FACTORS = `CASE WHEN json_typeof(c.reason) = 'array' THEN json_build_object('roiMultiplier', r.summary->'roiMultiplier',
+    'budgetMultiplier', r.summary->'budgetMultiplier', 'binding', r.summary->'binding', 'scheduleMultiplier', r.summary->'scheduleMultiplier') END`;
+const RUN_JOIN = `LEFT JOIN optimization_runs r ON r.id = c.run_id AND r.advertiser_id = c.advertiser_id`;
 
 const CHANGE_COLS = `c.id, c.plan_id AS "planId", c.keyword_id AS "keywordId", c.hour, c.old_bid_fen AS "oldBidFen", c.new_bid_fen AS "newBidFen",
   c.source, c.run_id AS "runId", c.reason, c.created_at AS "createdAt", ${RUN_FACTORS} AS factors`;
@@ -245,6 +247,7 @@ export class OptimizationRepository {
        JOIN units u ON u.id = k.unit_id AND u.advertiser_id = c.advertiser_id
        JOIN plans p ON p.id = c.plan_id AND p.advertiser_id = c.advertiser_id
        JOIN advertisers a ON a.id = c.advertiser_id
+       ${RUN_JOIN}
        WHERE c.advertiser_id = $1 AND c.plan_id = $2 AND c.run_id = $3
        ORDER BY u.name, k.text, k.match_type`,
       [advertiserId, planId, runId],
@@ -266,7 +269,7 @@ export class OptimizationRepository {
     if (f.to) where.push(`c.hour < $${params.push(f.to.toISOString())}`);
     if (f.afterId) where.push(`c.id < $${params.push(f.afterId)}`);
     const rows = await this.db.rows<BidChange & { factors: RunFactors | null }>(
-      `SELECT ${CHANGE_COLS} FROM bid_changes c WHERE ${where.join(' AND ')} ORDER BY c.id DESC LIMIT $${params.push(f.limit + 1)}`,
+      `SELECT ${CHANGE_COLS} FROM bid_changes c ${RUN_JOIN} WHERE ${where.join(' AND ')} ORDER BY c.id DESC LIMIT $${params.push(f.limit + 1)}`,
       params,
     );
     return rows.map(shown);

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { cnyToFen, type FieldError, hasAtMostTwoDecimals, isUuid, type StatRowInput } from '@kuaiche/domain';
+import { cnyToFen, type FieldError, hasAtMostTwoDecimals, HOUR_MS, isUuid, type StatRowInput } from '@kuaiche/domain';
 import { IsString, Matches } from 'class-validator';
 
 export const MAX_STAT_ROWS = 50_000;
@@ -68,7 +68,7 @@ export function parseStatRow(raw: unknown, at: string, latestHourMs?: number): {
     HOURS.set(r.hour, hour);
   }
   if (hour) {
-    if (hour.getTime() % 3_600_000 !== 0) errors.push({ path: `${at}.hour`, message: 'hour must be aligned to a whole hour' });
+    if (hour.getTime() % HOUR_MS !== 0) errors.push({ path: `${at}.hour`, message: 'hour must be aligned to a whole hour' });
     else if (latestHourMs !== undefined && hour.getTime() > latestHourMs) errors.push({ path: `${at}.hour`, message: 'hour is more than one hour in the future' });
   }
   for (const k of ['impressions', 'clicks', 'orders'] as const) {
