@@ -33,7 +33,7 @@ import { join } from 'path';
 import { performance } from 'perf_hooks';
 import { Client } from 'pg';
 import { WORKER_NODE_FLAGS } from '../libs/domain/src/config/node-flags';
-import { machineLine } from './bench-machine';
+import { cpuBetween, cpuSnapshot, machineLine } from './bench-machine';
 import { fmtInt, HOUR_MS, http, percentile, positiveInt } from './stats-kit';
 
 const ADVERTISERS = positiveInt('BENCH_ADVERTISERS', 100);
@@ -157,6 +157,8 @@ interface HourResult {
   planReadMs: number;
   bidsMs: number;
   statesMs: number;
+  /** CPU seconds used during the hour by the worker processes and by Postgres, and the machine's idle share (Linux only). */
+  cpu: ReturnType<typeof cpuBetween>;
 }
 
 /** Fans out hour `asOfMs` with `workers` processes and waits for every plan's run. */
@@ -169,6 +171,7 @@ async function scheduledHour(db: Client, asOfMs: number, workers: number, plans:
     // Workers up (each answers a ping) before the clock starts.
     await Promise.all(w.procs.map(() => queue.add('worker.ping', {})));
     while ((await queue.getJobCounts('completed')).completed < workers) await new Promise((r) => setTimeout(r, 100));
+    const cpu0 = cpuSnapshot();
     const t0 = Date.now();
     await queue.add('optimize.fanout', { asOf: iso(asOfMs) });
     for (;;) {
@@ -176,6 +179,7 @@ async function scheduledHour(db: Client, asOfMs: number, workers: number, plans:
       if (r.done >= plans) break;
       await new Promise((res) => setTimeout(res, 200));
     }
+    const cpu = cpuBetween(cpu0, cpuSnapshot(), w.procs.map((p) => p.pid!));
     const [s] = (
       await db.query(
         `SELECT (extract(epoch FROM max(finished_at)) * 1000)::float8 AS last, count(*)::int AS runs, count(*) FILTER (WHERE status = 'failed')::int AS failed,
@@ -190,7 +194,7 @@ async function scheduledHour(db: Client, asOfMs: number, workers: number, plans:
     ).rows;
     return {
       wallMs: s.last - t0, runs: s.runs, failed: s.failed, seen: s.seen, changed: s.changed, readMs: s.read, computeMs: s.compute, writeMs: s.write,
-      planReadMs: s.plan_read, bidsMs: s.bids, statesMs: s.states,
+      planReadMs: s.plan_read, bidsMs: s.bids, statesMs: s.states, cpu,
     };
   } finally {
     await w.stop();
@@ -210,6 +214,7 @@ function printHour(label: string, r: HourResult): void {
     `          read: plan, keywords + states, plan-hours ${secs(r.planReadMs)} s, facts + corrections ${secs(r.readMs - r.planReadMs)} s; ` +
       `write: bids + audit rows ${secs(r.bidsMs)} s, states + run ${secs(r.statesMs)} s`,
   );
+  if (r.cpu) console.log(`          cpu: worker processes ${r.cpu.workerSecs.toFixed(1)} s, Postgres ${r.cpu.postgresSecs.toFixed(1)} s, machine idle ${r.cpu.idlePct.toFixed(0)}%; workers sent ${r.cpu.workerWroteMB.toFixed(0)} MB, received ${r.cpu.workerReadMB.toFixed(0)} MB`);
 }
 
 async function floor(db: Client, reasonBytes: number): Promise<number> {

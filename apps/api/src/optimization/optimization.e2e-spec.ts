@@ -101,7 +101,10 @@ describe('bid optimization through the API', () => {
   it("rolls keyword states forward hour by hour, and late rows and corrections of absorbed hours still reach them", async () => {
     const acc = await seedOptimizable(api, ASOF, { perUnit: 6 });
     const t0 = new Date(ASOF);
-    expect((await optimize(acc.tenant, acc.planId, { asOf: t0.toISOString() }, '?wait=true')).body.run.status).toBe('succeeded');
+    const first = (await optimize(acc.tenant, acc.planId, { asOf: t0.toISOString() }, '?wait=true')).body.run;
+    expect(first.status).toBe('succeeded');
+    // The first run builds every keyword's state from its facts; the next ones roll them forward.
+    expect(first.summary.statesRebuilt).toBe(acc.keywordIds.length);
     // Hour T arrives, hour T-5 is re-sent with more orders, and a row for T-3 that was missing.
     await sendStats(api, acc.tenant, statRows(acc.keywordIds, [ASOF], 7));
     const [old] = await api.db.query(`SELECT keyword_id, hour, impressions, clicks, cost_fen, orders, gmv_fen FROM keyword_stats_hourly WHERE plan_id = $1 AND hour = $2 LIMIT 1`, [acc.planId, new Date(ASOF - 5 * HOUR_MS)]);
@@ -115,7 +118,9 @@ describe('bid optimization through the API', () => {
     expect(corrections.map((c: any) => [c.keyword_id, c.old_orders === null ? null : Number(c.old_orders)])).toEqual([[old.keyword_id, Number(old.orders)], [missing.id, null]]);
 
     const t1 = new Date(ASOF + HOUR_MS);
-    expect((await optimize(acc.tenant, acc.planId, { asOf: t1.toISOString() }, '?wait=true')).body.run.status).toBe('succeeded');
+    const next = (await optimize(acc.tenant, acc.planId, { asOf: t1.toISOString() }, '?wait=true')).body.run;
+    expect(next.status).toBe('succeeded');
+    expect(next.summary.statesRebuilt).toBe(0);
     // Each keyword's state now equals the one built from all its rows at T+1 (in what does not
     // depend on the bid each hour was served at).
     const advertiser = (await api.app.get(AdvertisersRepository).findById(acc.tenant.id))!;

@@ -22,7 +22,7 @@ import type { OptimizationRepository, OptimizationRun, RunTrigger } from '../rep
 import type { PlansRepository } from '../repositories/plans.repository';
 import { HOUR_MS, localClock } from '../time';
 import type { Advertiser, Plan } from '../types';
-import { decodeState, encodeState } from './state-codec';
+import { decodeState, encodeStateInto, stateByteLength } from './state-codec';
 
 const CONFIG = resolveConfig();
 /** Hourly runs a test product's verdict must hold before it is announced. */
@@ -49,7 +49,7 @@ interface KeywordRow {
   suggestedBidFen: number | null;
   qualityScore: number | null;
   version: number;
-  /** base64 (decodes faster here than bytea's hex text). */
+  /** The stored state as base64 (node-postgres reads every column as text; base64 is bytea's shortest text). */
   state: string | null;
 }
 
@@ -85,6 +85,8 @@ export interface Decided {
   unitNames: Map<string, string>;
   /** Set when the plan's states are already past asOf: nothing to decide. */
   skippedReason?: string;
+  /** Keywords whose state was built from their week of facts (none stored, or stored in another layout) instead of rolled forward. */
+  statesRebuilt?: number;
   /** readMs includes planReadMs: the plan, units, keywords with their states and the plan-hours. */
   timings: { readMs: number; planReadMs?: number; computeMs: number };
 }
@@ -154,7 +156,7 @@ export class Optimizer {
             changed: w.applied,
             skipped: d.result.summary.keywordsSkipped + w.editedMeanwhile,
             durationMs: performance.now() - started,
-            summary: { ...d.result.summary, verdicts: d.result.verdicts, editedMeanwhile: w.editedMeanwhile, timings: { ...d.timings, writeMs: w.ms, ...w.parts } },
+            summary: { ...d.result.summary, verdicts: d.result.verdicts, editedMeanwhile: w.editedMeanwhile, statesRebuilt: d.statesRebuilt ?? 0, timings: { ...d.timings, writeMs: w.ms, ...w.parts } },
           },
           tx,
         );
@@ -297,7 +299,7 @@ export class Optimizer {
       return { id: k.id, unitId: k.unitId, bidFen: k.bidFen, status: k.status, locked: k.locked, suggestedBidFen: k.suggestedBidFen, qualityScore: k.qualityScore, agg: stateAgg(s) };
     });
     const result = optimizePlan({ ...at, date: clock.date, plan: this.planInput(plan), units, keywords: inputs, planHours });
-    return { ...base, result, states, correctionsSeq: seq, timings: { readMs, planReadMs, computeMs: performance.now() - t1 } };
+    return { ...base, result, states, correctionsSeq: seq, statesRebuilt: rebuild.length, timings: { readMs, planReadMs, computeMs: performance.now() - t1 } };
   }
 
   /**
@@ -339,12 +341,17 @@ export class Optimizer {
     const tAudit = performance.now();
     if (d.states.size) {
       const ids = [...d.states.keys()];
-      // As delimited base64 text (no comma in base64 or in ids): no bytea array quoting.
+      // Every state of the plan has one length: they travel as one bytea (sent in binary), the
+      // i-th state at bytes [(i - 1) * size, i * size).
+      const size = stateByteLength(d.states.get(ids[0])!);
+      const bytes = Buffer.allocUnsafe(ids.length * size);
+      let at = 0;
+      for (const id of ids) at = encodeStateInto(d.states.get(id)!, bytes, at);
       await this.db.rows(
         `INSERT INTO keyword_bid_state (advertiser_id, keyword_id, plan_id, state)
-         SELECT $1, id, $2, decode(state, 'base64') FROM unnest(string_to_array($3, ',')::uuid[], string_to_array($4, ',')) AS t(id, state)
+         SELECT $1, t.id, $2, substring($4::bytea FROM ((t.i - 1) * $5::int + 1)::int FOR $5::int) FROM unnest(string_to_array($3, ',')::uuid[]) WITH ORDINALITY AS t(id, i)
          ON CONFLICT (advertiser_id, keyword_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, state = EXCLUDED.state`,
-        [advertiserId, d.plan.id, ids.join(','), ids.map((id) => encodeState(d.states.get(id)!).toString('base64')).join(',')],
+        [advertiserId, d.plan.id, ids.join(','), bytes, size],
         tx,
       );
     }

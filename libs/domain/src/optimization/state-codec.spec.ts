@@ -1,6 +1,6 @@
 import { decayedStateFromRows, resolveConfig, type StatRow } from '@kuaiche/bidding';
 import fc from 'fast-check';
-import { decodeState, encodeState } from './state-codec';
+import { decodeState, encodeState, encodeStateInto, stateByteLength } from './state-codec';
 
 const CONFIG = resolveConfig();
 const at = { asOf: 500_000, hourOfDay: 10, dayOfWeek: 2, plan: { type: 'core_word' as const, schedule: null } };
@@ -29,6 +29,41 @@ describe('keyword state codec', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('stores every state of a configuration in the same bytes, without the configuration, side by side in one buffer', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(row, { maxLength: 20 }), { minLength: 1, maxLength: 8 }), (perKeyword) => {
+        const states = perKeyword.map((rows, i) => decayedStateFromRows(rows as StatRow[], 100 + i, at, CONFIG));
+        const size = stateByteLength(template);
+        const all = Buffer.alloc(states.length * size);
+        let offset = 0;
+        for (const s of states) {
+          expect(encodeState(s).length).toBe(size);
+          offset = encodeStateInto(s, all, offset);
+        }
+        expect(offset).toBe(all.length);
+        states.forEach((s, i) => expect(decodeState(all.subarray(i * size, (i + 1) * size), template)).toEqual(s));
+      }),
+      { numRuns: 100 },
+    );
+    // The half-lives and the delay curve are the configuration's: the same in every state, so not stored.
+    const varying = Object.entries(template).reduce((n, [, v]) => n + (Array.isArray(v) ? v.length : 1), 0);
+    const config = template.delayWeights.length + template.delayTauHours.length + 4;
+    expect(stateByteLength(template)).toBe(8 * (1 + varying - config));
+  });
+
+  it("decodes to null under another configuration: a promo plan's half-lives, another delay curve", () => {
+    const promoAt = { ...at, plan: { ...at.plan, type: 'promo' as const } };
+    const promo = decayedStateFromRows([{ hour: at.asOf - 3, impressions: 100, clicks: 5, costFen: 400, orders: 1, gmvFen: 9900 }], 150, promoAt, CONFIG);
+    expect(promo.halfLifeHours).not.toBe(template.halfLifeHours);
+    expect(decodeState(encodeState(promo), template)).toBeNull();
+    expect(decodeState(encodeState(promo), decayedStateFromRows([], 0, promoAt, CONFIG))).toEqual(promo);
+    const otherCurve = resolveConfig({ delay: { ...CONFIG.delay, tauHours: [3, 20, 120] } });
+    const curved = decayedStateFromRows([], 0, at, otherCurve);
+    expect(stateByteLength(curved)).toBe(stateByteLength(template));
+    expect(decodeState(encodeState(curved), template)).toBeNull();
+    expect(decodeState(encodeState(template), curved)).toBeNull();
   });
 
   it('answers null (rebuild from the facts) for another layout, a truncated state or bytes that are not float64s', () => {

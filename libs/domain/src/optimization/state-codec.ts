@@ -1,81 +1,144 @@
 import type { DecayedState } from '@kuaiche/bidding';
+import { endianness } from 'os';
 
 /**
- * Packs a keyword's DecayedState (numbers and arrays of numbers only) into float64s for the
- * `keyword_bid_state.state` bytea column: about 0.4 KB a keyword, read and written in bulk by
- * every run. Layout: [format, then per field in sorted-name order: the value, or the length and
- * the values of an array]. `format` is a hash of the field names, so a state written by a build
- * with other fields decodes to null and is rebuilt from the facts.
+ * Packs a keyword's DecayedState into float64s for the `keyword_bid_state.state` bytea column,
+ * read for every keyword and written for every keyword with new facts by each hourly run.
+ *
+ * Stored: [format, then per varying field in sorted-name order its value, or its values for an
+ * array]. The configuration's fields (half-lives, delay curve, pacing window) are the same in every
+ * state of a plan type, so they are not stored: they come from the template the caller decodes
+ * with, and `format` is a hash of the field names, those values and the array lengths. A state
+ * written under another configuration, plan type or build therefore decodes to null and is rebuilt
+ * from the facts. Every state of one layout has the same byte length (`stateByteLength`).
  */
-function fieldsOf(s: object): string[] {
-  return Object.keys(s).sort();
+const CONFIG_FIELDS: readonly string[] = ['delayTauHours', 'delayWeights', 'delayWindowHours', 'halfLifeHours', 'pacingLookbackHours', 'roiHalfLifeHours'];
+
+interface Layout {
+  /** The configuration's values, to recognise a state of this layout. */
+  config: (number | readonly number[])[];
+  /** Stored fields and their array lengths (-1 for a number). */
+  fields: string[];
+  lengths: number[];
+  format: number;
+  byteLength: number;
 }
 
-function formatOf(fields: string[]): number {
+type Rec = Record<string, number | number[]>;
+
+function sameConfig(l: Layout, s: Rec): boolean {
+  for (let i = 0; i < CONFIG_FIELDS.length; i++) {
+    const want = l.config[i];
+    const got = s[CONFIG_FIELDS[i]];
+    if (typeof want === 'number') {
+      if (got !== want) return false;
+    } else {
+      if (!Array.isArray(got) || got.length !== want.length) return false;
+      for (let j = 0; j < want.length; j++) if (got[j] !== want[j]) return false;
+    }
+  }
+  return true;
+}
+
+function hash(text: string): number {
   let h = 0;
-  for (const c of fields.join(',')) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
+  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
   return h;
 }
 
-let cachedFields: { fields: string[]; arrays: boolean[]; format: number } | null = null;
+function layoutOf(s: Rec): Layout {
+  const fields = Object.keys(s).filter((f) => !CONFIG_FIELDS.includes(f)).sort();
+  const lengths = fields.map((f) => (Array.isArray(s[f]) ? (s[f] as number[]).length : -1));
+  const config = CONFIG_FIELDS.map((f) => (Array.isArray(s[f]) ? [...(s[f] as number[])] : (s[f] as number)));
+  const words = 1 + lengths.reduce((n, len) => n + (len < 0 ? 1 : len), 0);
+  return { config, fields, lengths, format: hash(`${fields.join(',')}|${lengths.join(',')}|${JSON.stringify(config)}`), byteLength: words * 8 };
+}
 
-function layout(s: DecayedState): { fields: string[]; arrays: boolean[]; format: number } {
-  if (!cachedFields) {
-    const fields = fieldsOf(s);
-    cachedFields = { fields, arrays: fields.map((f) => Array.isArray((s as unknown as Record<string, unknown>)[f])), format: formatOf(fields) };
+// A process meets a handful of layouts (one per plan type's half-lives); the last one used is
+// checked first, since a run encodes and decodes a thousand states of one layout in a row.
+const layouts: Layout[] = [];
+let last: Layout | null = null;
+
+function layout(s: DecayedState): Layout {
+  const rec = s as unknown as Rec;
+  if (last && sameConfig(last, rec)) return last;
+  last = layouts.find((l) => sameConfig(l, rec)) ?? null;
+  if (!last) {
+    last = layoutOf(rec);
+    layouts.push(last);
   }
-  return cachedFields;
+  return last;
+}
+
+/** Bytes of every stored state with the configuration of `template`. */
+export function stateByteLength(template: DecayedState): number {
+  return layout(template).byteLength;
+}
+
+/** Writes `s` into `out` at `offset` (stateByteLength(s) bytes); returns the offset after it. */
+export function encodeStateInto(s: DecayedState, out: Buffer, offset: number): number {
+  const { fields, lengths, format, byteLength } = layout(s);
+  const rec = s as unknown as Rec;
+  let at = offset;
+  out.writeDoubleLE(format, at);
+  at += 8;
+  for (let i = 0; i < fields.length; i++) {
+    const v = rec[fields[i]];
+    const len = lengths[i];
+    if (len < 0) {
+      out.writeDoubleLE(v as number, at);
+      at += 8;
+    } else {
+      const a = v as number[];
+      // A state whose array lengths are not its configuration's cannot be stored in its layout.
+      if (a.length !== len) throw new Error(`state field ${fields[i]} has ${a.length} values, its layout ${len}`);
+      for (let j = 0; j < len; j++, at += 8) out.writeDoubleLE(a[j], at);
+    }
+  }
+  if (at - offset !== byteLength) throw new Error('state layout mismatch');
+  return at;
 }
 
 export function encodeState(s: DecayedState): Buffer {
-  const { fields, arrays, format } = layout(s);
-  const rec = s as unknown as Record<string, number | number[]>;
-  let n = 1;
-  for (let i = 0; i < fields.length; i++) n += arrays[i] ? 1 + (rec[fields[i]] as number[]).length : 1;
-  const out = new Float64Array(n);
-  let k = 0;
-  out[k++] = format;
-  for (let i = 0; i < fields.length; i++) {
-    const v = rec[fields[i]];
-    if (arrays[i]) {
-      const a = v as number[];
-      out[k++] = a.length;
-      for (const x of a) out[k++] = x;
-    } else out[k++] = v as number;
-  }
-  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-}
-
-/** The stored float64s, read in place when the buffer is 8-byte aligned, else copied once. */
-function float64s(buf: Buffer): Float64Array {
-  const n = buf.byteLength >> 3;
-  if (buf.byteOffset % 8 === 0) return new Float64Array(buf.buffer, buf.byteOffset, n);
-  const out = new Float64Array(n);
-  new Uint8Array(out.buffer).set(buf.subarray(0, n * 8));
+  const out = Buffer.allocUnsafe(layout(s).byteLength);
+  encodeStateInto(s, out, 0);
   return out;
 }
 
-/** The state, or null when it was written with another layout (or is damaged). `template` gives the layout. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** The stored little-endian float64s: read in place when aligned on a little-endian machine, else copied once. */
+function float64s(buf: Buffer): Float64Array {
+  const n = buf.byteLength >> 3;
+  if (LITTLE_ENDIAN && buf.byteOffset % 8 === 0) return new Float64Array(buf.buffer, buf.byteOffset, n);
+  const out = new Float64Array(n);
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(buf.subarray(0, n * 8));
+  else for (let i = 0; i < n; i++) out[i] = buf.readDoubleLE(i * 8);
+  return out;
+}
+
+/**
+ * The state, or null when it was written with another layout (other configuration, plan type or
+ * build) or is damaged. `template` gives the layout and the configuration's fields, which the
+ * decoded state shares with it (states never write them; advanceState copies them).
+ */
 export function decodeState(buf: Buffer, template: DecayedState): DecayedState | null {
-  const { fields, arrays, format } = layout(template);
-  if (buf.byteLength % 8 !== 0 || buf.byteLength < 8) return null;
-  // The machine's byte order, as encodeState wrote it.
+  const { fields, lengths, format, byteLength } = layout(template);
+  if (buf.byteLength !== byteLength) return null;
   const f = float64s(buf);
-  const n = f.length;
   if (f[0] !== format) return null;
   // A copy of the template then filled in: every decoded state has the template's shape (its key
   // order), so the code that reads states sees one object shape.
-  const rec = { ...template } as unknown as Record<string, number | number[]>;
+  const rec = { ...template } as unknown as Rec;
   let k = 1;
   for (let i = 0; i < fields.length; i++) {
-    if (k >= n) return null;
-    if (arrays[i]) {
-      const len = f[k++];
-      if (!Number.isInteger(len) || len < 0 || k + len > n) return null;
+    const len = lengths[i];
+    if (len < 0) rec[fields[i]] = f[k++];
+    else {
       const a = new Array<number>(len);
       for (let j = 0; j < len; j++) a[j] = f[k++];
       rec[fields[i]] = a;
-    } else rec[fields[i]] = f[k++];
+    }
   }
-  return k === n ? (rec as unknown as DecayedState) : null;
+  return rec as unknown as DecayedState;
 }
