@@ -49,6 +49,8 @@ interface KeywordRow {
   suggestedBidFen: number | null;
   qualityScore: number | null;
   version: number;
+  /** Where the row was read (its ctid): the write finds it there without an index lookup. */
+  tid: string;
   /** The stored state as base64 (node-postgres reads every column as text; base64 is bytea's shortest text). */
   state: string | null;
 }
@@ -170,7 +172,7 @@ export class Optimizer {
 
   private async lock(advertiserId: string, planId: string, tx: Tx): Promise<void> {
     // One round trip; the plan's lock is taken first (the target list is evaluated in order).
-    await this.db.rows(`SELECT pg_advisory_xact_lock(hashtext('optimize:' || $1::text)), pg_advisory_xact_lock_shared(hashtext('stats:' || $2::text))`, [planId, advertiserId], tx);
+    await this.db.prepared('optimizer-lock', `SELECT pg_advisory_xact_lock(hashtext('optimize:' || $1::text)), pg_advisory_xact_lock_shared(hashtext('stats:' || $2::text))`, [planId, advertiserId], tx);
   }
 
   /** Reads (under the locks taken by the caller) and decides. */
@@ -182,16 +184,16 @@ export class Optimizer {
     if (!plan) throw new NotFoundError('plan');
     // One statement at a time: they share the transaction's connection.
     const [units, keywords, planState, planHours] = await sequence([
-      () => this.db.rows<{ id: string; name: string; skuPriceFen: number; status: 'active' | 'paused' | 'archived' }>(
+      () => this.db.prepared<{ id: string; name: string; skuPriceFen: number; status: 'active' | 'paused' | 'archived' }>('optimizer-units',
         `SELECT id, name, sku_price_fen AS "skuPriceFen", status FROM units WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
-      () => this.db.rows<KeywordRow>(
+      () => this.db.prepared<KeywordRow>('optimizer-keywords',
         `SELECT k.id, k.unit_id AS "unitId", k.bid_fen AS "bidFen", k.status, k.locked, k.suggested_bid_fen AS "suggestedBidFen",
-                k.quality_score AS "qualityScore", k.version, encode(s.state, 'base64') AS state
+                k.quality_score AS "qualityScore", k.version, k.ctid::text AS tid, encode(s.state, 'base64') AS state
          FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.plan_id = k.plan_id AND s.keyword_id = k.id
          WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id`, [a, planId], tx),
-      () => this.db.one<{ h: number; seq: number; verdicts: Record<string, VerdictTrack> }>(
-        `SELECT (extract(epoch FROM as_of) / 3600)::int AS h, corrections_seq AS seq, verdicts FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
-      () => this.db.rows<PlanHourInput>(
+      async () => (await this.db.prepared<{ h: number; seq: number; verdicts: Record<string, VerdictTrack> }>('optimizer-plan-state',
+        `SELECT (extract(epoch FROM as_of) / 3600)::int AS h, corrections_seq AS seq, verdicts FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx))[0] ?? null,
+      () => this.db.prepared<PlanHourInput>('optimizer-plan-hours',
         `SELECT (extract(epoch FROM hour) / 3600)::int AS hour, impressions, cost_fen AS "costFen" FROM plan_stats_hourly
          WHERE advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4 ORDER BY hour`,
         [a, planId, new Date((T - CONFIG.lookbackHours) * HOUR_MS).toISOString(), asOf.toISOString()], tx),
@@ -221,14 +223,14 @@ export class Optimizer {
     const since = planState ? planState.h : T;
     const [recent, history, corrections] = await sequence([
       () => since < T && stored.size
-        ? this.facts(`advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4`, [a, planId, new Date(since * HOUR_MS).toISOString(), asOf.toISOString()], tx)
+        ? this.facts('recent', `advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4`, [a, planId, new Date(since * HOUR_MS).toISOString(), asOf.toISOString()], tx)
         : Promise.resolve([] as FactRow[]),
       () => rebuild.length
-        ? this.facts(`advertiser_id = $1 AND keyword_id = ANY($2::uuid[]) AND hour >= $3 AND hour < $4`,
+        ? this.facts('rebuild', `advertiser_id = $1 AND keyword_id = ANY($2::uuid[]) AND hour >= $3 AND hour < $4`,
             [a, rebuild, new Date((T - CONFIG.lookbackHours) * HOUR_MS).toISOString(), asOf.toISOString()], tx)
         : Promise.resolve([] as FactRow[]),
       () => planState
-        ? this.db.rows<{ seq: string; keywordId: string; h: number; o: string[]; n: string[] }>(
+        ? this.db.prepared<{ seq: string; keywordId: string; h: number; o: string[]; n: string[] }>('optimizer-corrections',
             `SELECT seq, keyword_id AS "keywordId", (extract(epoch FROM hour) / 3600)::int AS h,
                     ARRAY[old_impressions, old_clicks, old_cost_fen, old_orders, old_gmv_fen]::text[] AS o,
                     ARRAY[new_impressions, new_clicks, new_cost_fen, new_orders, new_gmv_fen]::text[] AS n
@@ -264,6 +266,7 @@ export class Optimizer {
     if (changed.size) {
       const list = [...changed.values()];
       const now = await this.facts(
+        'corrected',
         `advertiser_id = $1 AND (keyword_id, hour) IN (SELECT * FROM unnest($2::uuid[], $3::timestamptz[]))`,
         [a, list.map((e) => e.keywordId), list.map((e) => new Date(e.h * HOUR_MS).toISOString())],
         tx,
@@ -307,8 +310,9 @@ export class Optimizer {
    * bid landscape fits log impressions per hour), so how an hour was split across creatives, which
    * depends on the creative tests, changes no bid.
    */
-  private facts(where: string, params: unknown[], tx: Tx): Promise<FactRow[]> {
-    return this.db.rows<FactRow>(
+  private facts(name: 'recent' | 'rebuild' | 'corrected', where: string, params: unknown[], tx: Tx): Promise<FactRow[]> {
+    return this.db.prepared<FactRow>(
+      `optimizer-facts-${name}`,
       `SELECT keyword_id AS "keywordId", (extract(epoch FROM hour) / 3600)::int AS h, sum(impressions)::int AS impressions, sum(clicks)::int AS clicks,
               sum(cost_fen)::float8 AS "costFen", sum(orders)::int AS orders, sum(gmv_fen)::float8 AS "gmvFen"
        FROM keyword_stats_hourly WHERE ${where} GROUP BY keyword_id, hour`,
@@ -327,14 +331,14 @@ export class Optimizer {
   /** Bids (version-checked), audit rows, states and the plan's state hour, in the caller's transaction. */
   private async write(advertiserId: string, runId: string, d: Decided, tx: Tx): Promise<{ applied: number; editedMeanwhile: number; ms: number; parts: Record<string, number> }> {
     const t0 = performance.now();
-    const versions = new Map(d.keywords.map((k) => [k.id, k.version]));
+    const read = new Map(d.keywords.map((k) => [k.id, k]));
     const changed = d.result.decisions.filter((x: BidDecision) => x.action === 'changed');
     const updated = await this.runs.applyRunBidChanges(
       advertiserId,
       d.plan.id,
       d.asOf,
       runId,
-      changed.map((c) => ({ keywordId: c.keywordId, version: versions.get(c.keywordId)!, oldBidFen: c.oldBidFen, newBidFen: c.newBidFen, reason: c.reason })),
+      changed.map((c) => ({ keywordId: c.keywordId, version: read.get(c.keywordId)!.version, tid: read.get(c.keywordId)!.tid, oldBidFen: c.oldBidFen, newBidFen: c.newBidFen, reason: c.reason })),
       tx,
     );
     const applied = new Set(updated);
@@ -347,7 +351,8 @@ export class Optimizer {
       const bytes = Buffer.allocUnsafe(ids.length * size);
       let at = 0;
       for (const id of ids) at = encodeStateInto(d.states.get(id)!, bytes, at);
-      await this.db.rows(
+      await this.db.prepared(
+        'optimizer-states',
         `INSERT INTO keyword_bid_state (advertiser_id, keyword_id, plan_id, state)
          SELECT $1, t.id, $2, substring($4::bytea FROM ((t.i - 1) * $5::int + 1)::int FOR $5::int) FROM unnest(string_to_array($3, ',')::uuid[]) WITH ORDINALITY AS t(id, i)
          ON CONFLICT (advertiser_id, keyword_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, state = EXCLUDED.state`,
@@ -387,13 +392,15 @@ export class Optimizer {
         message: `plan ${d.plan.name} optimized for ${d.asOf.toISOString()}: ${applied.size} of ${s.keywordsSeen} bids changed (${s.binding} binds)`,
       },
     });
-    await this.db.rows(
+    await this.db.prepared(
+      'optimizer-events',
       `INSERT INTO domain_events (id, advertiser_id, type, plan_id, payload)
        SELECT id, $1, type, $2, payload FROM unnest($3::uuid[], $4::text[], $5::json[]) AS e(id, type, payload)`,
       [advertiserId, d.plan.id, events.map(() => newId()), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload))],
       tx,
     );
-    await this.db.rows(
+    await this.db.prepared(
+      'optimizer-plan-bid-state',
       `INSERT INTO plan_bid_state (advertiser_id, plan_id, as_of, corrections_seq, verdicts) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (advertiser_id, plan_id) DO UPDATE SET as_of = EXCLUDED.as_of, corrections_seq = EXCLUDED.corrections_seq, verdicts = EXCLUDED.verdicts`,
       [advertiserId, d.plan.id, d.asOf.toISOString(), d.correctionsSeq, JSON.stringify(verdicts)],

@@ -189,13 +189,14 @@ export class OptimizationRepository {
     planId: string,
     hour: Date,
     runId: string,
-    changes: readonly { keywordId: string; version: number; oldBidFen: number; newBidFen: number; reason: unknown }[],
+    changes: readonly { keywordId: string; version: number; tid: string; oldBidFen: number; newBidFen: number; reason: unknown }[],
     tx: Tx,
   ): Promise<string[]> {
     if (changes.length === 0) return [];
     const n = changes.length;
     const keywords = new Array<string>(n);
     const versions = new Array<number>(n);
+    const tids = new Array<string>(n);
     const olds = new Array<number>(n);
     const bids = new Array<number>(n);
     const reasons = new Array<string>(n);
@@ -203,27 +204,33 @@ export class OptimizationRepository {
       const c = changes[i];
       keywords[i] = c.keywordId;
       versions[i] = c.version;
+      tids[i] = c.tid;
       olds[i] = c.oldBidFen;
       bids[i] = c.newBidFen;
       reasons[i] = storedReason(c.reason);
     }
+    // Each keyword is found at the ctid the run read it at (a TID scan, no index descent per
+    // row), and must still be the row read: same id and version. A row updated since has a new
+    // version at another ctid (the one read is no longer visible, or, once pruned, holds another
+    // row): it is skipped, as edited meanwhile.
     // An audit row's id is the run's (a UUIDv7) with its last 32 random bits replaced by the
     // row's ordinal: still a v7 (RFC 9562 allows a counter there), in creation order, and unique
     // in the primary key's scope, the plan, whose runs are one per hour. Built here, not sent.
-    const rows = await this.db.rows<{ keywordId: string }>(
+    const rows = await this.db.prepared<{ keywordId: string }>(
+      'optimizer-apply-bid-changes-v1',
       `WITH c AS (
-         SELECT * FROM unnest(string_to_array($4, ',')::uuid[], string_to_array($5, ',')::int[],
-                              string_to_array($6, ',')::bigint[], string_to_array($7, ',')::bigint[], string_to_array($8, E'\n'))
-           WITH ORDINALITY AS c(keyword_id, version, old_bid_fen, new_bid_fen, reason, i)
+         SELECT * FROM unnest(string_to_array($4, ',')::uuid[], string_to_array($5, ';')::tid[], string_to_array($6, ',')::int[],
+                              string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[], string_to_array($9, E'\n'))
+           WITH ORDINALITY AS c(keyword_id, tid, version, old_bid_fen, new_bid_fen, reason, i)
        ), u AS (
          UPDATE keywords k SET bid_fen = c.new_bid_fen, version = k.version + 1, updated_at = now()
-         FROM c WHERE k.advertiser_id = $1 AND k.id = c.keyword_id AND k.version = c.version AND k.status = 'active' AND NOT k.locked
+         FROM c WHERE k.ctid = c.tid AND k.id = c.keyword_id AND k.advertiser_id = $1 AND k.version = c.version AND k.status = 'active' AND NOT k.locked
          RETURNING c.i, c.keyword_id, c.old_bid_fen, c.new_bid_fen, c.reason
        )
        INSERT INTO bid_changes (id, advertiser_id, plan_id, keyword_id, hour, old_bid_fen, new_bid_fen, source, run_id, reason)
-       SELECT (left($9::text, 28) || lpad(to_hex(i), 8, '0'))::uuid, $1, $2, keyword_id, $3, old_bid_fen, new_bid_fen, 'optimizer', $9::uuid, reason::json FROM u
+       SELECT (left($10::text, 28) || lpad(to_hex(i), 8, '0'))::uuid, $1, $2, keyword_id, $3, old_bid_fen, new_bid_fen, 'optimizer', $10::uuid, reason::json FROM u
        RETURNING keyword_id AS "keywordId"`,
-      [advertiserId, planId, hour.toISOString(), keywords.join(','), versions.join(','), olds.join(','), bids.join(','), reasons.join('\n'), runId],
+      [advertiserId, planId, hour.toISOString(), keywords.join(','), tids.join(';'), versions.join(','), olds.join(','), bids.join(','), reasons.join('\n'), runId],
       tx,
     );
     return rows.map((r) => r.keywordId);
