@@ -27,7 +27,7 @@ import {
   KEYWORD_STATUSES,
   type KeywordChange,
   type KeywordStatus,
-  HOUR_MS,
+  hourStart,
   KeywordsRepository,
   OptimizationRepository,
   type KeywordWithPlan,
@@ -255,7 +255,7 @@ export async function startBareServer(opts: { databaseUrl: string; poolSize: num
         const k = current.get(c.id)!;
         return k.bidFen !== c.bidFen ? [{ planId: k.planId, keywordId: k.id, oldBidFen: k.bidFen, newBidFen: c.bidFen, reason: { summary: 'set by hand through PATCH /v1/keywords' } }] : [];
       });
-      await optimization.insertBidChanges(advertiser.id, new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS), 'manual', null, moved, tx);
+      await optimization.insertBidChanges(advertiser.id, hourStart(Date.now()), 'manual', null, moved, tx);
       await client.query('COMMIT');
       send(res, 200, { results });
     } catch (err) {

@@ -6,6 +6,11 @@ import { ValidationFailedError } from './errors';
 
 export const HOUR_MS = 3_600_000;
 
+/** The whole hour that instant `ms` falls in. */
+export function hourStart(ms: number): Date {
+  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS);
+}
+
 /** The instant `value` names if it is a valid one at a whole hour, else null. */
 export function wholeHour(value: unknown): Date | null {
   const t = typeof value === 'string' ? Date.parse(value) : NaN;

@@ -3,7 +3,6 @@ import { type Advertiser, type Alert, alertJson, AlertsRepository, AlertsService
 import { pageArgs } from '../common/pagination';
 import type { AlertResponse, AlertsQueryDto, EvaluateAlertsResponse } from './dto/alert.dto';
 
-
 const toResponse = (a: Alert, tz: string) => alertJson(a, tz) as unknown as AlertResponse;
 
 @Injectable()

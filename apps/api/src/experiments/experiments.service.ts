@@ -16,7 +16,7 @@ import {
   toPage,
   UnitsRepository,
   ValidationFailedError,
-  HOUR_MS,
+  hourStart,
   requireWholeHour,
 } from '@kuaiche/domain';
 import { pageArgs } from '../common/pagination';
@@ -93,7 +93,7 @@ export class ExperimentsService {
    */
   async create(a: Advertiser, unitId: string, dto: CreateExperimentDto): Promise<ExperimentResponse> {
     const ids = dto.creativeIds.map((id) => id.toLowerCase());
-    const startHour = dto.startAt !== undefined ? requireWholeHour(dto.startAt, 'startAt') : new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS);
+    const startHour = dto.startAt !== undefined ? requireWholeHour(dto.startAt, 'startAt') : hourStart(Date.now());
     return this.db.tx(async (tx) => {
       const [unit] = await this.units.lockWithPlans(a.id, [unitId], tx);
       if (!unit) throw new NotFoundError('unit');

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { cnyToFen, ConflictError, Db, type FieldError, fenToCny, HOUR_MS, type Keyword, type KeywordChange, keywordKey, KeywordsRepository, type KeywordWithPlan, LIMITS, newId, type NewKeyword, NotFoundError, OptimizationRepository, type Page, PreconditionFailedError, toPage, type Tx, UnitsRepository, type UnitWithPlan, ValidationFailedError } from '@kuaiche/domain';
+import { cnyToFen, ConflictError, Db, type FieldError, fenToCny, hourStart, type Keyword, type KeywordChange, keywordKey, KeywordsRepository, type KeywordWithPlan, LIMITS, newId, type NewKeyword, NotFoundError, OptimizationRepository, type Page, PreconditionFailedError, toPage, type Tx, UnitsRepository, type UnitWithPlan, ValidationFailedError } from '@kuaiche/domain';
 import { BulkItemResult, BulkResultResponse } from '../common/bulk';
 import { pageArgs } from '../common/pagination';
 import { validateItem } from '../common/validation';
@@ -33,7 +33,7 @@ export class KeywordsService {
       const k = current(c.id);
       return k && k.bidFen !== c.bidFen ? [{ planId: k.planId, keywordId: k.id, oldBidFen: k.bidFen, newBidFen: c.bidFen, reason: { summary: `set by hand through ${via}` } }] : [];
     });
-    const hour = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS);
+    const hour = hourStart(Date.now());
     await this.optimization.insertBidChanges(advertiserId, hour, 'manual', null, moved, tx);
   }
 

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
   type Advertiser,
-  AlertsService,
   Db,
   type HourlyStatRow,
+  StatsIngestion,
   StatsRepository,
   type Tx,
   zonedHourToUtc,
-  HOUR_MS,
 } from '@kuaiche/domain';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
@@ -81,7 +80,7 @@ export class StatsImportService {
   constructor(
     private readonly db: Db,
     private readonly stats: StatsRepository,
-    private readonly alerts: AlertsService,
+    private readonly ingestion: StatsIngestion,
   ) {}
 
   /**
@@ -149,8 +148,8 @@ export class StatsImportService {
         if (!partial && result.linesRejected > 0) throw new RejectedImport({ ...result, applied: false, rowsApplied: 0 });
         return result;
       });
-      // After the commit, off the import path: the same evaluation as POST /v1/stats/hourly queues.
-      if (result.rowsApplied > 0 && Number.isFinite(written.latestHourMs)) await this.alerts.scheduleEvaluation(advertiser.id, new Date(written.latestHourMs + HOUR_MS));
+      // After the commit: the same evaluation as POST /v1/stats/hourly queues.
+      if (result.rowsApplied > 0 && Number.isFinite(written.latestHourMs)) await this.ingestion.evaluateAfter(advertiser.id, written.latestHourMs);
       return result;
     } catch (err) {
       parser.destroy();

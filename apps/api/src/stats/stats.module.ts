@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { AlertingModule, StatsIngestionModule } from '@kuaiche/domain';
+import { StatsIngestionModule } from '@kuaiche/domain';
 import { StatsController } from './stats.controller';
 import { StatsImportService } from './stats-import.service';
 import { StatsService } from './stats.service';
 
-@Module({ imports: [AlertingModule, StatsIngestionModule], controllers: [StatsController], providers: [StatsService, StatsImportService], exports: [StatsService] })
+@Module({ imports: [StatsIngestionModule], controllers: [StatsController], providers: [StatsService, StatsImportService], exports: [StatsService] })
 export class StatsModule {}

@@ -14,7 +14,6 @@ import {
 import type { BulkItemResult, BulkResultResponse } from '../common/bulk';
 import { parseStatRow } from './dto/stat-row.dto';
 
-
 /** The latest hour a row may carry: one hour ahead of now, for advertisers on the wall clock. */
 export function latestAcceptedHour(advertiser: Advertiser, nowMs: number): number | undefined {
   return advertiser.clock === 'wall' ? Math.floor(nowMs / HOUR_MS) * HOUR_MS + HOUR_MS : undefined;

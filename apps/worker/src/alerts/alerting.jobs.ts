@@ -15,7 +15,6 @@ import {
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { jobHour } from '../queues/fanout';
 
-
 /**
  * Alerts and webhooks in the worker: `alerts.evaluate` after ingestion, one attempt per
  * `webhook.deliver`, and the outbox sweeper `webhooks.dispatch`, fired every

@@ -18,7 +18,6 @@ import {
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { addInChunks, fanoutArgs, jobHour, scheduleFanout } from '../queues/fanout';
 
-
 /**
  * The hourly creative rotation. A BullMQ Job Scheduler (upserted on every worker boot) fires
  * `rotate.fanout`, which enqueues one `rotate.experiment` job per experiment to rotate: running

@@ -17,7 +17,6 @@ import {
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { addInChunks, fanoutArgs, jobHour, scheduleFanout } from '../queues/fanout';
 
-
 /**
  * The hourly loop. A BullMQ Job Scheduler (upserted on every worker boot: any number of workers
  * register the same one) fires `optimize.fanout`, which enqueues one `optimize.plan` job per

@@ -7,16 +7,15 @@ import {
   isUuid,
   JOBS,
   PLATFORM_SYNC_SCHEDULER_ID,
+  Platforms,
   PlatformSync,
   platformSyncJobId,
   QUEUES,
-  SYNCING_PLATFORMS,
   type PlatformSyncFanoutPayload,
   type PlatformSyncPayload,
 } from '@kuaiche/domain';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { addInChunks, fanoutArgs, jobHour, scheduleFanout } from '../queues/fanout';
-
 
 /**
  * The hourly platform sync. A BullMQ Job Scheduler (upserted on every worker boot, at
@@ -37,6 +36,7 @@ export class PlatformSyncJobs implements OnApplicationBootstrap {
     private readonly db: Db,
     private readonly advertisers: AdvertisersRepository,
     private readonly sync: PlatformSync,
+    private readonly platforms: Platforms,
     @InjectQueue(QUEUES.platformSync) private readonly queue: Queue,
   ) {}
 
@@ -50,7 +50,7 @@ export class PlatformSyncJobs implements OnApplicationBootstrap {
       `SELECT id AS "advertiserId" FROM advertisers
        WHERE clock = 'wall' AND platform = ANY($2::text[]) AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
        ORDER BY id`,
-      [only, SYNCING_PLATFORMS],
+      [only, this.platforms.syncing],
     );
     await addInChunks(
       this.queue,

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { type Env, HOUR_MS, isUuid, wholeHour } from '@kuaiche/domain';
+import { type Env, hourStart, isUuid, wholeHour } from '@kuaiche/domain';
 import { type Job, type JobsOptions, type Queue, UnrecoverableError } from 'bullmq';
 
 /**
@@ -33,7 +33,7 @@ export function jobHour(asOf: unknown): Date {
  * advertiser filter (`advertiserIds`, or null for every advertiser on the wall clock).
  */
 export function fanoutArgs(job: Job<{ asOf?: string; advertiserIds?: string[] }>): { asOf: Date; only: string[] | null } {
-  const asOf = job.data?.asOf !== undefined ? jobHour(job.data.asOf) : new Date(Math.floor((job.timestamp + (job.delay ?? 0)) / HOUR_MS) * HOUR_MS);
+  const asOf = job.data?.asOf !== undefined ? jobHour(job.data.asOf) : hourStart(job.timestamp + (job.delay ?? 0));
   const only = job.data?.advertiserIds;
   if (only !== undefined && !(Array.isArray(only) && only.every((x) => typeof x === 'string' && isUuid(x)))) {
     throw new UnrecoverableError('advertiserIds must be a list of UUIDs');

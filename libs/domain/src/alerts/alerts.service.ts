@@ -11,7 +11,7 @@ import { type Alert, AlertsRepository, type AlertSeverity, eventBody, type NewAl
 import { PLAN_COLS, PlansRepository } from '../repositories/plans.repository';
 import { WebhooksRepository } from '../repositories/webhooks.repository';
 import type { Advertiser, Plan } from '../types';
-import { HOUR_MS, localClock } from '../time';
+import { HOUR_MS, hourStart, localClock } from '../time';
 
 /** Hours of plan facts the rules read: 7 baseline days behind a 24-hour window. */
 const RULE_HOURS = 8 * 24;
@@ -200,7 +200,7 @@ export class AlertsService {
       const p = e.payload ?? {};
       const rawHour = typeof p.hour === 'string' ? p.hour : typeof p.asOf === 'string' ? p.asOf : null;
       const t = rawHour ? Date.parse(rawHour) : NaN;
-      const hour = new Date(Math.floor((Number.isNaN(t) ? new Date(e.createdAt).getTime() : t) / HOUR_MS) * HOUR_MS);
+      const hour = hourStart(Number.isNaN(t) ? new Date(e.createdAt).getTime() : t);
       const r = await this.db.tx(async (tx) => {
         if (!(await this.alerts.receipt(e.id, tx))) return null;
         return this.alerts.raise(

@@ -6,7 +6,6 @@ import type { UnitsRepository } from '../repositories/units.repository';
 import { HOUR_MS, isoInZone } from '../time';
 import type { Advertiser } from '../types';
 
-
 export type RotationTrigger = 'schedule' | 'api';
 
 export interface RotationResult {

@@ -3,7 +3,6 @@ import {
   type BidDecision,
   decayedStateFromRows,
   type DecayedState,
-  halfLivesOf,
   type KeywordInput,
   optimizePlan,
   type OptimizeResult,
@@ -212,12 +211,12 @@ export class Optimizer {
 
     // Which keywords have a usable state, and from which hour the facts must be read.
     const template = decayedStateFromRows([], 0, at, CONFIG);
-    const { halfLife, roiHalfLife } = halfLivesOf(plan.type, CONFIG);
     const stored = new Map<string, DecayedState>();
     const rebuild: string[] = [];
     for (const k of keywords) {
       const s = planState && k.state ? decodeState(Buffer.from(k.state, 'base64'), template) : null;
-      if (s && s.asOf <= T && s.halfLifeHours === halfLife && s.roiHalfLifeHours === roiHalfLife) stored.set(k.id, s);
+      // A state stored under other half-lives (the plan's type changed) decodes to null: the codec's format names them.
+      if (s && s.asOf <= T) stored.set(k.id, s);
       else rebuild.push(k.id);
     }
     const since = planState ? planState.h : T;
@@ -338,11 +337,14 @@ export class Optimizer {
       d.plan.id,
       d.asOf,
       runId,
-      changed.map((c) => ({ keywordId: c.keywordId, version: read.get(c.keywordId)!.version, tid: read.get(c.keywordId)!.tid, oldBidFen: c.oldBidFen, newBidFen: c.newBidFen, reason: c.reason })),
+      changed.map((c) => {
+        const k = read.get(c.keywordId)!;
+        return { keywordId: c.keywordId, version: k.version, tid: k.tid, oldBidFen: c.oldBidFen, newBidFen: c.newBidFen, reason: c.reason };
+      }),
       tx,
     );
-    const applied = new Set(updated);
-    const tAudit = performance.now();
+    const applied = updated.length;
+    const tBids = performance.now();
     if (d.states.size) {
       const ids = [...d.states.keys()];
       // Every state of the plan has one length: they travel as one bytea (sent in binary), the
@@ -388,8 +390,8 @@ export class Optimizer {
     events.push({
       type: 'plan.optimized',
       payload: {
-        hour: d.asOf.toISOString(), runId, severity: 'info', changed: applied.size, seen: s.keywordsSeen, binding: s.binding, spentTodayFen: s.spentTodayFen,
-        message: `plan ${d.plan.name} optimized for ${d.asOf.toISOString()}: ${applied.size} of ${s.keywordsSeen} bids changed (${s.binding} binds)`,
+        hour: d.asOf.toISOString(), runId, severity: 'info', changed: applied, seen: s.keywordsSeen, binding: s.binding, spentTodayFen: s.spentTodayFen,
+        message: `plan ${d.plan.name} optimized for ${d.asOf.toISOString()}: ${applied} of ${s.keywordsSeen} bids changed (${s.binding} binds)`,
       },
     });
     await this.db.prepared(
@@ -407,6 +409,6 @@ export class Optimizer {
       tx,
     );
     const tEnd = performance.now();
-    return { applied: applied.size, editedMeanwhile: changed.length - applied.size, ms: tEnd - t0, parts: { bidsMs: tAudit - t0, statesMs: tEnd - tAudit } };
+    return { applied, editedMeanwhile: changed.length - applied, ms: tEnd - t0, parts: { bidsMs: tBids - t0, statesMs: tEnd - tBids } };
   }
 }

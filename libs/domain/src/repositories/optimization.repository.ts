@@ -193,22 +193,7 @@ export class OptimizationRepository {
     tx: Tx,
   ): Promise<string[]> {
     if (changes.length === 0) return [];
-    const n = changes.length;
-    const keywords = new Array<string>(n);
-    const versions = new Array<number>(n);
-    const tids = new Array<string>(n);
-    const olds = new Array<number>(n);
-    const bids = new Array<number>(n);
-    const reasons = new Array<string>(n);
-    for (let i = 0; i < n; i++) {
-      const c = changes[i];
-      keywords[i] = c.keywordId;
-      versions[i] = c.version;
-      tids[i] = c.tid;
-      olds[i] = c.oldBidFen;
-      bids[i] = c.newBidFen;
-      reasons[i] = storedReason(c.reason);
-    }
+    const joined = <T>(value: (c: (typeof changes)[number]) => T, sep = ',') => changes.map(value).join(sep);
     // Each keyword is found at the ctid the run read it at (a TID scan, no index descent per
     // row), and must still be the row read: same id and version. A row updated since has a new
     // version at another ctid (the one read is no longer visible, or, once pruned, holds another
@@ -230,7 +215,10 @@ export class OptimizationRepository {
        INSERT INTO bid_changes (id, advertiser_id, plan_id, keyword_id, hour, old_bid_fen, new_bid_fen, source, run_id, reason)
        SELECT (left($10::text, 28) || lpad(to_hex(i), 8, '0'))::uuid, $1, $2, keyword_id, $3, old_bid_fen, new_bid_fen, 'optimizer', $10::uuid, reason::json FROM u
        RETURNING keyword_id AS "keywordId"`,
-      [advertiserId, planId, hour.toISOString(), keywords.join(','), tids.join(';'), versions.join(','), olds.join(','), bids.join(','), reasons.join('\n'), runId],
+      [
+        advertiserId, planId, hour.toISOString(), joined((c) => c.keywordId), joined((c) => c.tid, ';'), joined((c) => c.version), joined((c) => c.oldBidFen),
+        joined((c) => c.newBidFen), joined((c) => storedReason(c.reason), '\n'), runId,
+      ],
       tx,
     );
     return rows.map((r) => r.keywordId);
@@ -261,9 +249,8 @@ export class OptimizationRepository {
       [advertiserId, planId, runId],
     );
     return rows.map((r) => {
-      const { reason, factors, ...rest } = r;
-      const summary = shownReason(reason, Number(r.oldBidFen), Number(r.newBidFen), factors).summary;
-      return { ...rest, summary: typeof summary === 'string' ? summary : '' };
+      const { reason, ...rest } = shown(r);
+      return { ...rest, summary: typeof reason.summary === 'string' ? reason.summary : '' };
     });
   }
 

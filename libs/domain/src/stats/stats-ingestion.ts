@@ -92,10 +92,17 @@ export class StatsIngestion {
       return true;
     });
     if (!written || rows.length === 0) return written;
-    // After the commit, off the ingest path: the alert rules judge the hour after the latest one sent.
     let latest = 0;
     for (const r of rows) latest = Math.max(latest, r.hour.getTime());
-    await this.alerts.scheduleEvaluation(advertiser.id, new Date(latest + HOUR_MS));
+    await this.evaluateAfter(advertiser.id, latest);
     return true;
+  }
+
+  /**
+   * After rows up to hour `latestHourMs` committed (here, or by the report import), off the ingest
+   * path: queues the alert rules for the hour after it.
+   */
+  async evaluateAfter(advertiserId: string, latestHourMs: number): Promise<void> {
+    await this.alerts.scheduleEvaluation(advertiserId, new Date(latestHourMs + HOUR_MS));
   }
 }
