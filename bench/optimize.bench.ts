@@ -9,9 +9,11 @@
  *
  * 1. Cold hour (not the goal): the first run of every plan builds each keyword's decayed state
  *    from its week of rows.
- * 2. Steady hour with 1 worker process, then the next with 2 (before each, the bids are set back
- *    far from value, untimed, so both change nearly every bid): each run reads the states, the one
- *    new hour of facts and any corrections, decides with libs/bidding, and writes the changed bids,
+ * 2. Steady hour with 1 worker process, then with 2. The processes are started and first run an
+ *    untimed hour, as deployed workers have run the hours before (BENCH_WARM=0: the timed hour is
+ *    their first). Then, untimed, the bids are set back far from value, so both hours change
+ *    nearly every bid, and a CHECKPOINT flushes what that wrote. Each run reads the states, the
+ *    one new hour of facts and any corrections, decides with libs/bidding, and writes the changed bids,
  *    their audit rows, the states and the run in one transaction. Timed from the fan-out job
  *    leaving to the last run committing; "where the time goes" sums the runs' own read / compute /
  *    write timings (they overlap across concurrent runs, so the parts exceed the wall time).
@@ -42,6 +44,8 @@ const PER_PLAN = positiveInt('BENCH_KEYWORDS_PER_PLAN', 1000);
 const DAYS = positiveInt('BENCH_DAYS', 7);
 const ACTIVITY = Number(process.env.BENCH_ACTIVITY ?? '0.1');
 const CALLS = positiveInt('BENCH_CALLS', 30);
+/** Workers as deployed run hour after hour: each timed hour follows an untimed one in the same processes (BENCH_WARM=0: fresh processes). */
+const WARM = process.env.BENCH_WARM !== '0';
 const KEYWORDS = ADVERTISERS * PLANS * PER_PLAN;
 const NIL = '00000000-0000-0000-0000-000000000000';
 // Hours of facts end at START; the cold run plans for START, the steady ones for START+1, START+2.
@@ -162,23 +166,43 @@ interface HourResult {
 }
 
 /** Fans out hour `asOfMs` with `workers` processes and waits for every plan's run. */
-async function scheduledHour(db: Client, asOfMs: number, workers: number, plans: number): Promise<HourResult> {
+/** Waits until every plan's run of hour `asOfMs` has finished. */
+async function hourDone(db: Client, asOfMs: number, plans: number): Promise<void> {
+  for (;;) {
+    const [r] = (await db.query(`SELECT count(*) FILTER (WHERE status IN ('succeeded', 'skipped', 'failed'))::int AS done FROM optimization_runs WHERE as_of = $1`, [iso(asOfMs)])).rows;
+    if (r.done >= plans) return;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+/**
+ * Fans out hour `asOfMs` with `workers` processes and waits for every plan's run. With `warm`,
+ * the same processes first run hour `warm.asOfMs` untimed (as long-running workers have run the
+ * hours before), then `warm.prepare` writes what the timed hour needs.
+ */
+async function scheduledHour(db: Client, asOfMs: number, workers: number, plans: number, warm?: { asOfMs: number; prepare: () => Promise<unknown> }): Promise<HourResult> {
   const { Queue } = await import('bullmq');
   const prefix = `bench-optimize-${process.pid}-${asOfMs}`;
   const queue = new Queue('bid-optimization', { connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', maxRetriesPerRequest: null }, prefix });
+  // Untimed: the writes before the hour (the facts, the bids set back) flushed by a checkpoint
+  // first, so that no hour pays for the previous one's dirty pages and each starts from the same
+  // point of the checkpoint cycle (CHECKPOINT needs a superuser or pg_checkpoint; skipped if not).
+  const checkpoint = () => db.query('CHECKPOINT').catch((err: Error) => console.log(`(no CHECKPOINT before the hour: ${err.message})`));
   const w = startWorkers(workers, prefix);
   try {
     // Workers up (each answers a ping) before the clock starts.
     await Promise.all(w.procs.map(() => queue.add('worker.ping', {})));
     while ((await queue.getJobCounts('completed')).completed < workers) await new Promise((r) => setTimeout(r, 100));
+    if (warm) {
+      await queue.add('optimize.fanout', { asOf: iso(warm.asOfMs) });
+      await hourDone(db, warm.asOfMs, plans);
+      await warm.prepare();
+    }
+    await checkpoint();
     const cpu0 = cpuSnapshot();
     const t0 = Date.now();
     await queue.add('optimize.fanout', { asOf: iso(asOfMs) });
-    for (;;) {
-      const [r] = (await db.query(`SELECT count(*) FILTER (WHERE status IN ('succeeded', 'skipped', 'failed'))::int AS done FROM optimization_runs WHERE as_of = $1`, [iso(asOfMs)])).rows;
-      if (r.done >= plans) break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    await hourDone(db, asOfMs, plans);
     const cpu = cpuBetween(cpu0, cpuSnapshot(), w.procs.map((p) => p.pid!));
     const [s] = (
       await db.query(
@@ -279,13 +303,22 @@ async function main(): Promise<void> {
       // whose bids have converged over its earlier hours measures the same work.
       const resetBids = () => db.query(`UPDATE keywords SET bid_fen = 50 + abs(hashtext(id::text)) % 250, version = version + 1`);
       // The steady hours: each new hour's facts arrive, then the hour after is optimized.
-      await writeFacts(db, first - HOUR_MS, first);
-      await resetBids();
-      const one = await scheduledHour(db, first, 1, plans);
+      // Each worker count first runs an untimed hour in the same processes (unless BENCH_WARM=0):
+      // deployed workers run continuously, and a fresh process spends part of its first hour
+      // compiling (two processes, twice).
+      const timedHour = async (h: number, workers: number): Promise<HourResult> => {
+        await writeFacts(db, h - HOUR_MS, h);
+        if (!WARM) {
+          await resetBids();
+          return scheduledHour(db, h, workers, plans);
+        }
+        await writeFacts(db, h, h + HOUR_MS);
+        return scheduledHour(db, h + HOUR_MS, workers, plans, { asOfMs: h, prepare: resetBids });
+      };
+      const step = WARM ? 2 : 1;
+      const one = await timedHour(first, 1);
       printHour('steady hour, 1 worker ', one);
-      await writeFacts(db, first, first + HOUR_MS);
-      await resetBids();
-      const two = await scheduledHour(db, first + HOUR_MS, 2, plans);
+      const two = await timedHour(first + step * HOUR_MS, 2);
       printHour('steady hour, 2 workers', two);
 
       const [{ bytes }] = (await db.query(`SELECT avg(octet_length(reason::text))::int AS bytes FROM bid_changes`)).rows;
@@ -302,7 +335,7 @@ async function main(): Promise<void> {
       const [plan] = (await db.query(`SELECT id FROM plans WHERE advertiser_id = $1 ORDER BY id LIMIT 1`, [advertiserId])).rows;
       const latencies: number[] = [];
       for (let i = 0; i < CALLS; i++) {
-        const h = first + (2 + i) * HOUR_MS;
+        const h = first + (2 * step + i) * HOUR_MS;
         await writeFacts(db, h - HOUR_MS, h, `k.plan_id = '${plan.id}'`);
         const t = performance.now();
         const res = await http<{ run: { status: string } }>(running.base, 'POST', `/v1/plans/${plan.id}/optimize?wait=true`, apiKey, { asOf: iso(h) });
