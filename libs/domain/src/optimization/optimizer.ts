@@ -50,8 +50,53 @@ interface KeywordRow {
   version: number;
   /** Where the row was read (its ctid): the write finds it there without an index lookup. */
   tid: string;
-  /** The stored state as base64 (node-postgres reads every column as text; base64 is bytea's shortest text). */
-  state: string | null;
+}
+
+/**
+ * A plan's live keywords read as one row: each column aggregated into one delimited text in
+ * keyword-id order, and the stored states into one bytea (the i-th keyword's at bytes
+ * [i x size, (i + 1) x size); zeros for a keyword without a state of that size). One row of a few
+ * long fields instead of a thousand rows of ten: the worker parses a thousand times fewer fields.
+ */
+interface KeywordColumns {
+  n: number;
+  ids: string | null;
+  units: string | null;
+  bids: string | null;
+  statuses: string | null;
+  locked: string | null;
+  suggested: string | null;
+  quality: string | null;
+  versions: string | null;
+  tids: string | null;
+  states: Buffer | null;
+}
+
+const nullableInt = (v: string): number | null => (v === '' ? null : Number(v));
+
+/** The rows of `KeywordColumns`, and each keyword's stored state bytes (all zeros when it has none: they decode to null). */
+function keywordRows(c: KeywordColumns | undefined, stateSize: number): { keywords: KeywordRow[]; stateBytes: Buffer[] } {
+  if (!c || c.n === 0) return { keywords: [], stateBytes: [] };
+  const ids = c.ids!.split(',');
+  const units = c.units!.split(',');
+  const bids = c.bids!.split(',');
+  const statuses = c.statuses!.split(',');
+  const locked = c.locked!;
+  const suggested = c.suggested!.split(',');
+  const quality = c.quality!.split(',');
+  const versions = c.versions!.split(',');
+  const tids = c.tids!.split(';');
+  const states = c.states!;
+  const keywords: KeywordRow[] = new Array(c.n);
+  const stateBytes: Buffer[] = new Array(c.n);
+  for (let i = 0; i < c.n; i++) {
+    keywords[i] = {
+      id: ids[i], unitId: units[i], bidFen: Number(bids[i]), status: statuses[i] as KeywordRow['status'], locked: locked.charCodeAt(i) === 49,
+      suggestedBidFen: nullableInt(suggested[i]), qualityScore: nullableInt(quality[i]), version: Number(versions[i]), tid: tids[i],
+    };
+    stateBytes[i] = states.subarray(i * stateSize, (i + 1) * stateSize);
+  }
+  return { keywords, stateBytes };
 }
 
 interface FactRow {
@@ -182,14 +227,24 @@ export class Optimizer {
     const plan = await this.plans.findById(a, planId, tx);
     if (!plan) throw new NotFoundError('plan');
     // One statement at a time: they share the transaction's connection.
-    const [units, keywords, planState, planHours] = await sequence([
+    const clock = localClock(asOf, advertiser.timezone);
+    const at = { asOf: T, hourOfDay: clock.hourOfDay, dayOfWeek: clock.dayOfWeek, plan: { type: plan.type, schedule: plan.schedule } };
+    const template = decayedStateFromRows([], 0, at, CONFIG);
+    const stateSize = stateByteLength(template);
+    const [units, keywordColumns, planState, planHours] = await sequence([
       () => this.db.prepared<{ id: string; name: string; skuPriceFen: number; status: 'active' | 'paused' | 'archived' }>('optimizer-units',
         `SELECT id, name, sku_price_fen AS "skuPriceFen", status FROM units WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
-      () => this.db.prepared<KeywordRow>('optimizer-keywords',
-        `SELECT k.id, k.unit_id AS "unitId", k.bid_fen AS "bidFen", k.status, k.locked, k.suggested_bid_fen AS "suggestedBidFen",
-                k.quality_score AS "qualityScore", k.version, k.ctid::text AS tid, encode(s.state, 'base64') AS state
-         FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.plan_id = k.plan_id AND s.keyword_id = k.id
-         WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id`, [a, planId], tx),
+      async () => (await this.db.prepared<KeywordColumns>('optimizer-keyword-columns',
+        // The aggregates take their rows in the subquery's order (one sorted input, one pass).
+        `SELECT count(*)::int AS n, string_agg(id::text, ',') AS ids, string_agg(unit_id::text, ',') AS units, string_agg(bid_fen::text, ',') AS bids,
+                string_agg(status, ',') AS statuses, string_agg(CASE WHEN locked THEN '1' ELSE '0' END, '') AS locked,
+                string_agg(coalesce(suggested_bid_fen::text, ''), ',') AS suggested, string_agg(coalesce(quality_score::text, ''), ',') AS quality,
+                string_agg(version::text, ',') AS versions, string_agg(tid, ';') AS tids, string_agg(coalesce(state, $3::bytea), ''::bytea) AS states
+         FROM (SELECT k.id, k.unit_id, k.bid_fen, k.status, k.locked, k.suggested_bid_fen, k.quality_score, k.version, k.ctid::text AS tid,
+                      CASE WHEN octet_length(s.state) = $4 THEN s.state END AS state
+               FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.plan_id = k.plan_id AND s.keyword_id = k.id
+               WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id) k`,
+        [a, planId, Buffer.alloc(stateSize), stateSize], tx))[0],
       async () => (await this.db.prepared<{ h: number; seq: number; verdicts: Record<string, VerdictTrack> }>('optimizer-plan-state',
         `SELECT (extract(epoch FROM as_of) / 3600)::int AS h, corrections_seq AS seq, verdicts FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx))[0] ?? null,
       () => this.db.prepared<PlanHourInput>('optimizer-plan-hours',
@@ -198,8 +253,7 @@ export class Optimizer {
         [a, planId, new Date((T - CONFIG.lookbackHours) * HOUR_MS).toISOString(), asOf.toISOString()], tx),
     ]);
     const tKeywords = performance.now();
-    const clock = localClock(asOf, advertiser.timezone);
-    const at = { asOf: T, hourOfDay: clock.hourOfDay, dayOfWeek: clock.dayOfWeek, plan: { type: plan.type, schedule: plan.schedule } };
+    const { keywords, stateBytes } = keywordRows(keywordColumns, stateSize);
     const base: Omit<Decided, 'result' | 'timings'> = {
       asOf, plan, keywords, states: new Map(), correctionsSeq: planState?.seq ?? 0, previousVerdicts: planState?.verdicts ?? {},
       unitNames: new Map(units.map((u) => [u.id, u.name])),
@@ -210,11 +264,11 @@ export class Optimizer {
     }
 
     // Which keywords have a usable state, and from which hour the facts must be read.
-    const template = decayedStateFromRows([], 0, at, CONFIG);
     const stored = new Map<string, DecayedState>();
     const rebuild: string[] = [];
-    for (const k of keywords) {
-      const s = planState && k.state ? decodeState(Buffer.from(k.state, 'base64'), template) : null;
+    for (let i = 0; i < keywords.length; i++) {
+      const k = keywords[i];
+      const s = planState ? decodeState(stateBytes[i], template) : null;
       // A state stored under other half-lives (the plan's type changed) decodes to null: the codec's format names them.
       if (s && s.asOf <= T) stored.set(k.id, s);
       else rebuild.push(k.id);
@@ -332,7 +386,7 @@ export class Optimizer {
     const t0 = performance.now();
     const read = new Map(d.keywords.map((k) => [k.id, k]));
     const changed = d.result.decisions.filter((x: BidDecision) => x.action === 'changed');
-    const updated = await this.runs.applyRunBidChanges(
+    const applied = await this.runs.applyRunBidChanges(
       advertiserId,
       d.plan.id,
       d.asOf,
@@ -343,7 +397,6 @@ export class Optimizer {
       }),
       tx,
     );
-    const applied = updated.length;
     const tBids = performance.now();
     if (d.states.size) {
       const ids = [...d.states.keys()];

@@ -1,6 +1,6 @@
 import { KeywordExplanation } from '@kuaiche/bidding';
 import fc from 'fast-check';
-import { compactReason, num4, shownReason, storedReason } from './reason';
+import { compactReason, JsonBytes, num4, shownReason, storedReason, storedReasonLines } from './reason';
 
 describe('num4', () => {
   it('writes the same number as Number(x.toPrecision(4)) for any double', () => {
@@ -11,6 +11,18 @@ describe('num4', () => {
         expect(num4(x)).toBe(expected);
       }),
       { numRuns: 30_000 },
+    );
+  });
+
+  it('writes integers and full-precision numbers as String() does', () => {
+    const w = new JsonBytes(1);
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double({ noNaN: false })), (x) => {
+        w.reset();
+        w.full(x);
+        expect(w.toString()).toBe(Number.isFinite(x) ? String(x) : 'null');
+      }),
+      { numRuns: 20_000 },
     );
   });
 
@@ -29,7 +41,7 @@ describe('stored explanations', () => {
     fc.assert(
       fc.property(
         fc.record({
-          old: fc.integer({ min: 30, max: 99_999 }), nb: fc.integer({ min: 30, max: 99_999 }), why: fc.option(fc.string(), { nil: null }),
+          old: fc.integer({ min: 30, max: 99_999 }), nb: fc.integer({ min: 30, max: 99_999 }), why: fc.option(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' })), { nil: null }),
           ctr: interval, cvr: interval, ov: interval, vpc: fc.double({ min: 0.01, max: 1e5, noNaN: true }),
           clicks: fc.double({ min: 0, max: 1e4, noNaN: true }), matured: fc.double({ min: 0, max: 1e4, noNaN: true }),
           rho: fc.double({ min: 0, max: 1, noNaN: true }), elast: fc.double({ min: 0, max: 3, noNaN: true }),
@@ -42,6 +54,8 @@ describe('stored explanations', () => {
           const e = new KeywordExplanation(r.old, r.nb, r.why, r.ctr, r.cvr, r.ov, r.vpc, r.clicks, r.matured, r.rho, r.elast, r.roi, r.budget, r.applied, r.binding, r.sched, r.cold, r.margin, r.defended, r.served, r.clamps);
           const stored = storedReason(e);
           expect(stored.length).toBeLessThan(JSON.stringify(e).length);
+          // A run's batch: the same text, one per line.
+          expect(storedReasonLines([e, { summary: 'by hand' }, e]).toString('utf8')).toBe(`${stored}\n{"summary":"by hand"}\n${stored}`);
           const shown = shownReason(JSON.parse(stored), r.old, r.nb, { roiMultiplier: r.roi, budgetMultiplier: r.budget, binding: r.binding, scheduleMultiplier: r.sched });
           expect(shown).toEqual(compactReason(e));
         },

@@ -51,7 +51,9 @@ function layoutOf(s: Rec): Layout {
   const lengths = fields.map((f) => (Array.isArray(s[f]) ? (s[f] as number[]).length : -1));
   const config = CONFIG_FIELDS.map((f) => (Array.isArray(s[f]) ? [...(s[f] as number[])] : (s[f] as number)));
   const words = 1 + lengths.reduce((n, len) => n + (len < 0 ? 1 : len), 0);
-  return { config, fields, lengths, format: hash(`${fields.join(',')}|${lengths.join(',')}|${JSON.stringify(config)}`), byteLength: words * 8 };
+  // Never 0: a block of zeros (a keyword without a state, as the optimizer reads them) is no state.
+  const format = hash(`${fields.join(',')}|${lengths.join(',')}|${JSON.stringify(config)}`) || 1;
+  return { config, fields, lengths, format, byteLength: words * 8 };
 }
 
 // A process meets a handful of layouts (one per plan type's half-lives); the last one used is

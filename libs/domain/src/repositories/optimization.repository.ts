@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../db/db';
 import { newId } from '../ids';
-import { copyText, type RunFactors, shownReason, storedReason } from '../optimization/reason';
+import { copyText, type RunFactors, shownReason, storedReason, storedReasonLines } from '../optimization/reason';
 import type { BidExportRow } from '../platform/platform-adapter';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
@@ -182,7 +182,7 @@ export class OptimizationRepository {
    * updated, the audit row, written by Postgres from the UPDATE's own result (a keyword edited
    * meanwhile, locked or paused gets neither). The per-keyword values travel as one delimited text
    * each (explanations hold no newline, ids and numbers no comma): no per-row copy of the run's
-   * advertiser, plan, hour and run id, no array quoting. Answers the keywords updated.
+   * advertiser, plan, hour and run id, no array quoting. Answers how many keywords it updated.
    */
   async applyRunBidChanges(
     advertiserId: string,
@@ -191,8 +191,8 @@ export class OptimizationRepository {
     runId: string,
     changes: readonly { keywordId: string; version: number; tid: string; oldBidFen: number; newBidFen: number; reason: unknown }[],
     tx: Tx,
-  ): Promise<string[]> {
-    if (changes.length === 0) return [];
+  ): Promise<number> {
+    if (changes.length === 0) return 0;
     const joined = <T>(value: (c: (typeof changes)[number]) => T, sep = ',') => changes.map(value).join(sep);
     // Each keyword is found at the ctid the run read it at (a TID scan, no index descent per
     // row), and must still be the row read: same id and version. A row updated since has a new
@@ -201,27 +201,30 @@ export class OptimizationRepository {
     // An audit row's id is the run's (a UUIDv7) with its last 32 random bits replaced by the
     // row's ordinal: still a v7 (RFC 9562 allows a counter there), in creation order, and unique
     // in the primary key's scope, the plan, whose runs are one per hour. Built here, not sent.
-    const rows = await this.db.prepared<{ keywordId: string }>(
-      'optimizer-apply-bid-changes-v1',
+    // The explanations travel as one UTF-8 bytea, a line each (see storedReasonLines).
+    const [row] = await this.db.prepared<{ applied: number }>(
+      'optimizer-apply-bid-changes-v2',
       `WITH c AS (
          SELECT * FROM unnest(string_to_array($4, ',')::uuid[], string_to_array($5, ';')::tid[], string_to_array($6, ',')::int[],
-                              string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[], string_to_array($9, E'\n'))
+                              string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[], string_to_array(convert_from($9::bytea, 'UTF8'), E'\n'))
            WITH ORDINALITY AS c(keyword_id, tid, version, old_bid_fen, new_bid_fen, reason, i)
        ), u AS (
          UPDATE keywords k SET bid_fen = c.new_bid_fen, version = k.version + 1, updated_at = now()
          FROM c WHERE k.ctid = c.tid AND k.id = c.keyword_id AND k.advertiser_id = $1 AND k.version = c.version AND k.status = 'active' AND NOT k.locked
          RETURNING c.i, c.keyword_id, c.old_bid_fen, c.new_bid_fen, c.reason
+       ), a AS (
+         INSERT INTO bid_changes (id, advertiser_id, plan_id, keyword_id, hour, old_bid_fen, new_bid_fen, source, run_id, reason)
+         SELECT (left($10::text, 28) || lpad(to_hex(i), 8, '0'))::uuid, $1, $2, keyword_id, $3, old_bid_fen, new_bid_fen, 'optimizer', $10::uuid, reason::json FROM u
+         RETURNING 1
        )
-       INSERT INTO bid_changes (id, advertiser_id, plan_id, keyword_id, hour, old_bid_fen, new_bid_fen, source, run_id, reason)
-       SELECT (left($10::text, 28) || lpad(to_hex(i), 8, '0'))::uuid, $1, $2, keyword_id, $3, old_bid_fen, new_bid_fen, 'optimizer', $10::uuid, reason::json FROM u
-       RETURNING keyword_id AS "keywordId"`,
+       SELECT count(*)::int AS applied FROM a`,
       [
         advertiserId, planId, hour.toISOString(), joined((c) => c.keywordId), joined((c) => c.tid, ';'), joined((c) => c.version), joined((c) => c.oldBidFen),
-        joined((c) => c.newBidFen), joined((c) => storedReason(c.reason), '\n'), runId,
+        joined((c) => c.newBidFen), storedReasonLines(changes.map((c) => c.reason)), runId,
       ],
       tx,
     );
-    return rows.map((r) => r.keywordId);
+    return row.applied;
   }
 
   /** The latest finished run of a plan that changed bids, if any. */
