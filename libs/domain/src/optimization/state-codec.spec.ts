@@ -21,7 +21,10 @@ describe('keyword state codec', () => {
       fc.property(fc.array(row, { maxLength: 40 }), fc.integer({ min: 30, max: 5000 }), fc.integer({ min: 0, max: 7 }), (rows, bid, offset) => {
         const s = decayedStateFromRows(rows as StatRow[], bid, at, CONFIG);
         const bytes = encodeState(s);
-        expect(decodeState(bytes, template)).toEqual(s);
+        const decoded = decodeState(bytes, template);
+        expect(decoded).toEqual(s);
+        // One shape: the same keys in the same order as a state built from rows.
+        expect(Object.keys(decoded!)).toEqual(Object.keys(s));
         const shifted = Buffer.alloc(bytes.length + offset);
         bytes.copy(shifted, offset);
         expect(decodeState(shifted.subarray(offset), template)).toEqual(s);
@@ -64,6 +67,12 @@ describe('keyword state codec', () => {
     expect(stateByteLength(curved)).toBe(stateByteLength(template));
     expect(decodeState(encodeState(curved), template)).toBeNull();
     expect(decodeState(encodeState(template), curved)).toBeNull();
+    // Other lengths: four delay components, five pacing slots.
+    const longer = resolveConfig({ delay: { ...CONFIG.delay, weights: [0.4, 0.3, 0.2, 0.05], tauHours: [2, 12, 48, 200] }, pacingLookbackHours: 5 });
+    const rows = [1, 2, 3, 4, 6, 30].map((age) => ({ hour: at.asOf - age, impressions: 100 * age, clicks: age, costFen: 40 * age, orders: age % 2, gmvFen: 9900 * (age % 2) }));
+    const s = decayedStateFromRows(rows, 150, at, longer);
+    expect([s.clicksQ.length, s.recentHour.length]).toEqual([4, 5]);
+    expect(decodeState(encodeState(s), decayedStateFromRows([], 0, at, longer))).toEqual(s);
   });
 
   it('answers null (rebuild from the facts) for another layout, a truncated state or bytes that are not float64s', () => {
@@ -74,5 +83,7 @@ describe('keyword state codec', () => {
     expect(decodeState(bytes.subarray(0, bytes.length - 8), template)).toBeNull();
     expect(decodeState(bytes.subarray(0, bytes.length - 3), template)).toBeNull();
     expect(decodeState(Buffer.alloc(0), template)).toBeNull();
+    // A keyword without a state reads as zeros of the state's size.
+    expect(decodeState(Buffer.alloc(stateByteLength(template)), template)).toBeNull();
   });
 });

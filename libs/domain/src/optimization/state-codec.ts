@@ -22,6 +22,8 @@ interface Layout {
   lengths: number[];
   format: number;
   byteLength: number;
+  /** Set when the stored fields are those `decodeKnown` reads: the delay components and the pacing slots. */
+  known: { m: number; p: number } | null;
 }
 
 type Rec = Record<string, number | number[]>;
@@ -53,7 +55,59 @@ function layoutOf(s: Rec): Layout {
   const words = 1 + lengths.reduce((n, len) => n + (len < 0 ? 1 : len), 0);
   // Never 0: a block of zeros (a keyword without a state, as the optimizer reads them) is no state.
   const format = hash(`${fields.join(',')}|${lengths.join(',')}|${JSON.stringify(config)}`) || 1;
-  return { config, fields, lengths, format, byteLength: words * 8 };
+  return { config, fields, lengths, format, byteLength: words * 8, known: knownLengths(fields, lengths) };
+}
+
+/** The stored fields (sorted names) of the DecayedState that `decodeKnown` is written for. */
+const KNOWN_FIELDS =
+  'asOf clickBidFen clicks clicksQ costFen dayOfWeek gmvFen hourOfDay impressions lw lx lxx lxy ly orders rawClicks recentCostBid recentCostFen recentHour roiClicks roiClicksQ roiCost roiCostBid roiCostBidQ roiCostQ roiGmv todayCostFen';
+
+function knownLengths(fields: string[], lengths: number[]): { m: number; p: number } | null {
+  if (fields.join(' ') !== KNOWN_FIELDS) return null;
+  const len = (f: string) => lengths[fields.indexOf(f)];
+  const m = len('clicksQ');
+  const p = len('recentHour');
+  const same = ['roiClicksQ', 'roiCostBidQ', 'roiCostQ'].every((f) => len(f) === m) && ['recentCostBid', 'recentCostFen'].every((f) => len(f) === p);
+  return same ? { m, p } : null;
+}
+
+function take(f: Float64Array, from: number, n: number): number[] {
+  const a = new Array<number>(n);
+  for (let j = 0; j < n; j++) a[j] = f[from + j];
+  return a;
+}
+
+/**
+ * `decodeState` written out for the fields of today's DecayedState (read in their stored order),
+ * building the state as one object literal in the order `decayedStateFromRows` builds it: every
+ * state then has one shape, and no field is stored by name at run time (a million states an
+ * hour). The layout check (`knownLengths`) sends any other set of fields to the general decoder;
+ * the compiler checks that the literal is a whole DecayedState.
+ */
+function decodeKnown(f: Float64Array, t: DecayedState, m: number, p: number): DecayedState {
+  let k = 1;
+  const asOf = f[k++], clickBidFen = f[k++], clicks = f[k++];
+  const clicksQ = take(f, k, m);
+  k += m;
+  const costFen = f[k++], dayOfWeek = f[k++], gmvFen = f[k++], hourOfDay = f[k++], impressions = f[k++];
+  const lw = f[k++], lx = f[k++], lxx = f[k++], lxy = f[k++], ly = f[k++], orders = f[k++], rawClicks = f[k++];
+  const recentCostBid = take(f, k, p);
+  const recentCostFen = take(f, k + p, p);
+  const recentHour = take(f, k + 2 * p, p);
+  k += 3 * p;
+  const roiClicks = f[k++];
+  const roiClicksQ = take(f, k, m);
+  k += m;
+  const roiCost = f[k++], roiCostBid = f[k++];
+  const roiCostBidQ = take(f, k, m);
+  const roiCostQ = take(f, k + m, m);
+  k += 2 * m;
+  const roiGmv = f[k++], todayCostFen = f[k++];
+  return {
+    asOf, hourOfDay, dayOfWeek, halfLifeHours: t.halfLifeHours, roiHalfLifeHours: t.roiHalfLifeHours, delayWeights: t.delayWeights, delayTauHours: t.delayTauHours,
+    delayWindowHours: t.delayWindowHours, pacingLookbackHours: t.pacingLookbackHours, impressions, clicks, orders, gmvFen, costFen, clickBidFen, clicksQ,
+    roiGmv, roiCost, roiClicks, roiCostBid, roiCostQ, roiClicksQ, roiCostBidQ, lw, lx, ly, lxx, lxy, rawClicks, todayCostFen, recentHour, recentCostFen, recentCostBid,
+  };
 }
 
 // A process meets a handful of layouts (one per plan type's half-lives); the last one used is
@@ -124,10 +178,11 @@ function float64s(buf: Buffer): Float64Array {
  * decoded state shares with it (states never write them; advanceState copies them).
  */
 export function decodeState(buf: Buffer, template: DecayedState): DecayedState | null {
-  const { fields, lengths, format, byteLength } = layout(template);
+  const { fields, lengths, format, byteLength, known } = layout(template);
   if (buf.byteLength !== byteLength) return null;
   const f = float64s(buf);
   if (f[0] !== format) return null;
+  if (known) return decodeKnown(f, template, known.m, known.p);
   // A copy of the template then filled in: every decoded state has the template's shape (its key
   // order), so the code that reads states sees one object shape.
   const rec = { ...template } as unknown as Rec;
