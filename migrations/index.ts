@@ -9,6 +9,7 @@ import { CreateExperiments1763700000007 } from './1763700000007-create-experimen
 import { CreateAlertsWebhooks1763700000008 } from './1763700000008-create-alerts-webhooks';
 import { AddAdvertiserPlatform1763700000009 } from './1763700000009-add-advertiser-platform';
 import { BidChangesOneKey1763700000010 } from './1763700000010-bid-changes-one-key';
+import { BidChangesRunByKey1763700000011 } from './1763700000011-bid-changes-run-by-key';
 
 /** In order. Listed explicitly so the CLI, the apps and the tests run the same set. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   CreateAlertsWebhooks1763700000008,
   AddAdvertiserPlatform1763700000009,
   BidChangesOneKey1763700000010,
+  BidChangesRunByKey1763700000011,
 ];

@@ -61,6 +61,13 @@ const RUN_FACTORS = `CASE WHEN json_typeof(c.reason) = 'array' THEN json_build_o
     'budgetMultiplier', r.summary->'budgetMultiplier', 'binding', r.summary->'binding', 'scheduleMultiplier', r.summary->'scheduleMultiplier') END`;
 const RUN_JOIN = `LEFT JOIN optimization_runs r ON r.id = c.run_id AND r.advertiser_id = c.advertiser_id`;
 
+/**
+ * SQL: `c`'s rows of optimizer run `run` (a uuid expression), found by the primary key within the
+ * plan: their ids are the run's with the row's ordinal in the last 8 hex digits.
+ */
+export const runRows = (c: string, run: string) =>
+  `${c}.id BETWEEN (left(${run}::text, 28) || '00000000')::uuid AND (left(${run}::text, 28) || 'ffffffff')::uuid AND ${c}.run_id = ${run}::uuid`;
+
 const CHANGE_COLS = `c.id, c.plan_id AS "planId", c.keyword_id AS "keywordId", c.hour, c.old_bid_fen AS "oldBidFen", c.new_bid_fen AS "newBidFen",
   c.source, c.run_id AS "runId", c.reason, c.created_at AS "createdAt", ${RUN_FACTORS} AS factors`;
 
@@ -247,7 +254,7 @@ export class OptimizationRepository {
        JOIN plans p ON p.id = c.plan_id AND p.advertiser_id = c.advertiser_id
        JOIN advertisers a ON a.id = c.advertiser_id
        ${RUN_JOIN}
-       WHERE c.advertiser_id = $1 AND c.plan_id = $2 AND c.run_id = $3
+       WHERE c.advertiser_id = $1 AND c.plan_id = $2 AND ${runRows('c', '$3')}
        ORDER BY u.name, k.text, k.match_type`,
       [advertiserId, planId, runId],
     );

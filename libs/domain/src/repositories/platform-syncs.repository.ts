@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../db/db';
 import { newId } from '../ids';
+import { runRows } from './optimization.repository';
 import type { PushedBid, PushedKeyword } from '../platform/platform-adapter';
 
 export type SyncKind = 'pull' | 'push';
@@ -41,7 +42,9 @@ export class PlatformSyncsRepository {
   /** The bid changes one optimization run made. */
   runBids(advertiserId: string, runId: string): Promise<PushedBid[]> {
     return this.db.rows<PushedBid>(
-      `SELECT keyword_id AS "keywordId", old_bid_fen AS "oldBidFen", new_bid_fen AS "newBidFen" FROM bid_changes WHERE advertiser_id = $1 AND run_id = $2 ORDER BY keyword_id`,
+      `SELECT c.keyword_id AS "keywordId", c.old_bid_fen AS "oldBidFen", c.new_bid_fen AS "newBidFen"
+       FROM optimization_runs r JOIN bid_changes c ON c.advertiser_id = r.advertiser_id AND c.plan_id = r.plan_id AND ${runRows('c', 'r.id')}
+       WHERE r.advertiser_id = $1 AND r.id = $2 ORDER BY c.keyword_id`,
       [advertiserId, runId],
     );
   }
