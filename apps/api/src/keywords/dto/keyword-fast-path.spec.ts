@@ -26,7 +26,8 @@ const updateItem = withExtra(fc.record(
 const createItem = withExtra(fc.record(
   {
     unitId: near(fc.constant(ID)),
-    text: near(fc.string({ maxLength: 70 })),
+    // Mostly within the 30-character title limit, so that the accepting side is reached often.
+    text: near(fc.oneof({ arbitrary: fc.string({ minLength: 1, maxLength: 30 }), weight: 4 }, fc.string({ maxLength: 70 }))),
     matchType: near(fc.constantFrom('exact', 'phrase', 'broad', 'fuzzy')),
     bid: near(money),
     status: near(fc.constantFrom('active', 'paused', 'deleted')),
@@ -63,9 +64,10 @@ describe('bulk keyword fast path', () => {
         expect(slow.errors).toEqual([]);
         expect(fast.text).toBe(slow.value!.text);
       }),
-      { numRuns: 3000 },
+      { numRuns: 10_000 },
     );
-    expect(accepted).toBeGreaterThan(5);
+    // About 40 in 10,000 runs: more than 10 fails once in millions.
+    expect(accepted).toBeGreaterThan(10);
   });
 
   it('accepts the plain valid shapes, so the fast path is really taken', () => {
