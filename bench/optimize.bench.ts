@@ -165,7 +165,6 @@ interface HourResult {
   cpu: ReturnType<typeof cpuBetween>;
 }
 
-/** Fans out hour `asOfMs` with `workers` processes and waits for every plan's run. */
 /** Waits until every plan's run of hour `asOfMs` has finished. */
 async function hourDone(db: Client, asOfMs: number, plans: number): Promise<void> {
   for (;;) {

@@ -145,7 +145,7 @@ export class JsonBytes {
     // Below 1e-6 JavaScript writes an exponent: String() does it.
     if (k > 9) return this.text(String((x < 0 ? -m : m) / POW10[k]));
     if (x < 0) this.byte(45);
-    if (k <= 0) return this.digits(m * 10 ** -k);
+    // Here 1 <= k <= 9 (a < 1,000 and m has 4 digits).
     let scale = k;
     while (scale > 0 && m % 10 === 0) {
       m /= 10;

@@ -22,8 +22,9 @@ interface Layout {
   lengths: number[];
   format: number;
   byteLength: number;
-  /** Set when the stored fields are those `decodeKnown` reads: the delay components and the pacing slots. */
-  known: { m: number; p: number } | null;
+  /** The array lengths `decodeState` reads: delay components and pacing slots. */
+  m: number;
+  p: number;
 }
 
 type Rec = Record<string, number | number[]>;
@@ -55,21 +56,15 @@ function layoutOf(s: Rec): Layout {
   const words = 1 + lengths.reduce((n, len) => n + (len < 0 ? 1 : len), 0);
   // Never 0: a block of zeros (a keyword without a state, as the optimizer reads them) is no state.
   const format = hash(`${fields.join(',')}|${lengths.join(',')}|${JSON.stringify(config)}`) || 1;
-  return { config, fields, lengths, format, byteLength: words * 8, known: knownLengths(fields, lengths) };
-}
-
-/** The stored fields (sorted names) of the DecayedState that `decodeKnown` is written for. */
-const KNOWN_FIELDS =
-  'asOf clickBidFen clicks clicksQ costFen dayOfWeek gmvFen hourOfDay impressions lw lx lxx lxy ly orders rawClicks recentCostBid recentCostFen recentHour roiClicks roiClicksQ roiCost roiCostBid roiCostBidQ roiCostQ roiGmv todayCostFen';
-
-function knownLengths(fields: string[], lengths: number[]): { m: number; p: number } | null {
-  if (fields.join(' ') !== KNOWN_FIELDS) return null;
+  // decodeState reads the stored fields by position: a DecayedState with other fields needs it rewritten.
+  if (fields.join(' ') !== STORED_FIELDS) throw new Error(`state fields changed (${fields.join(' ')}): update decodeState and STORED_FIELDS`);
   const len = (f: string) => lengths[fields.indexOf(f)];
-  const m = len('clicksQ');
-  const p = len('recentHour');
-  const same = ['roiClicksQ', 'roiCostBidQ', 'roiCostQ'].every((f) => len(f) === m) && ['recentCostBid', 'recentCostFen'].every((f) => len(f) === p);
-  return same ? { m, p } : null;
+  return { config, fields, lengths, format, byteLength: words * 8, m: len('clicksQ'), p: len('recentHour') };
 }
+
+/** The stored fields in their stored order (sorted names), as `decodeState` reads them. */
+const STORED_FIELDS =
+  'asOf clickBidFen clicks clicksQ costFen dayOfWeek gmvFen hourOfDay impressions lw lx lxx lxy ly orders rawClicks recentCostBid recentCostFen recentHour roiClicks roiClicksQ roiCost roiCostBid roiCostBidQ roiCostQ roiGmv todayCostFen';
 
 function take(f: Float64Array, from: number, n: number): number[] {
   const a = new Array<number>(n);
@@ -78,13 +73,12 @@ function take(f: Float64Array, from: number, n: number): number[] {
 }
 
 /**
- * `decodeState` written out for the fields of today's DecayedState (read in their stored order),
- * building the state as one object literal in the order `decayedStateFromRows` builds it: every
- * state then has one shape, and no field is stored by name at run time (a million states an
- * hour). The layout check (`knownLengths`) sends any other set of fields to the general decoder;
- * the compiler checks that the literal is a whole DecayedState.
+ * The fields read in their stored order (m delay components, p pacing slots), the state built as
+ * one object literal in the order `decayedStateFromRows` builds it: every state then has one shape,
+ * and no field is stored by name at run time (a million states an hour). The compiler checks that
+ * the literal is a whole DecayedState; `layoutOf` checks that the stored fields are these.
  */
-function decodeKnown(f: Float64Array, t: DecayedState, m: number, p: number): DecayedState {
+function decodeFields(f: Float64Array, t: DecayedState, m: number, p: number): DecayedState {
   let k = 1;
   const asOf = f[k++], clickBidFen = f[k++], clicks = f[k++];
   const clicksQ = take(f, k, m);
@@ -178,23 +172,9 @@ function float64s(buf: Buffer): Float64Array {
  * decoded state shares with it (states never write them; advanceState copies them).
  */
 export function decodeState(buf: Buffer, template: DecayedState): DecayedState | null {
-  const { fields, lengths, format, byteLength, known } = layout(template);
+  const { format, byteLength, m, p } = layout(template);
   if (buf.byteLength !== byteLength) return null;
   const f = float64s(buf);
   if (f[0] !== format) return null;
-  if (known) return decodeKnown(f, template, known.m, known.p);
-  // A copy of the template then filled in: every decoded state has the template's shape (its key
-  // order), so the code that reads states sees one object shape.
-  const rec = { ...template } as unknown as Rec;
-  let k = 1;
-  for (let i = 0; i < fields.length; i++) {
-    const len = lengths[i];
-    if (len < 0) rec[fields[i]] = f[k++];
-    else {
-      const a = new Array<number>(len);
-      for (let j = 0; j < len; j++) a[j] = f[k++];
-      rec[fields[i]] = a;
-    }
-  }
-  return rec as unknown as DecayedState;
+  return decodeFields(f, template, m, p);
 }
