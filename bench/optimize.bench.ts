@@ -157,10 +157,8 @@ interface HourResult {
   readMs: number;
   computeMs: number;
   writeMs: number;
-  /** Parts: reading the plan, its keywords with their states and plan-hours (the rest of read is facts and corrections); writing bids with their audit rows (one statement), then states and the run. */
+  /** Part of read: the plan, its keywords with their states and plan-hours (the rest is facts and corrections). */
   planReadMs: number;
-  bidsMs: number;
-  statesMs: number;
   /** CPU seconds used during the hour by the worker processes and by Postgres, and the machine's idle share (Linux only). */
   cpu: ReturnType<typeof cpuBetween>;
 }
@@ -208,16 +206,14 @@ async function scheduledHour(db: Client, asOfMs: number, workers: number, plans:
         `SELECT (extract(epoch FROM max(finished_at)) * 1000)::float8 AS last, count(*)::int AS runs, count(*) FILTER (WHERE status = 'failed')::int AS failed,
                 sum(keywords_seen)::int AS seen, sum(keywords_changed)::int AS changed,
                 sum((summary->'timings'->>'readMs')::float8) AS read, sum((summary->'timings'->>'computeMs')::float8) AS compute,
-                sum((summary->'timings'->>'writeMs')::float8) AS write, sum((summary->'timings'->>'planReadMs')::float8) AS plan_read,
-                sum((summary->'timings'->>'bidsMs')::float8) AS bids,
-                sum((summary->'timings'->>'statesMs')::float8) AS states
+                sum((summary->'timings'->>'writeMs')::float8) AS write, sum((summary->'timings'->>'planReadMs')::float8) AS plan_read
          FROM optimization_runs WHERE as_of = $1`,
         [iso(asOfMs)],
       )
     ).rows;
     return {
       wallMs: s.last - t0, runs: s.runs, failed: s.failed, seen: s.seen, changed: s.changed, readMs: s.read, computeMs: s.compute, writeMs: s.write,
-      planReadMs: s.plan_read, bidsMs: s.bids, statesMs: s.states, cpu,
+      planReadMs: s.plan_read, cpu,
     };
   } finally {
     await w.stop();
@@ -235,7 +231,7 @@ function printHour(label: string, r: HourResult): void {
   );
   console.log(
     `          read: plan, keywords + states, plan-hours ${secs(r.planReadMs)} s, facts + corrections ${secs(r.readMs - r.planReadMs)} s; ` +
-      `write: bids + audit rows ${secs(r.bidsMs)} s, states + run ${secs(r.statesMs)} s`,
+      `write: bids, audit rows and states (one statement; the events and the run's row follow in a second, untimed)`,
   );
   if (r.cpu) console.log(`          cpu: worker processes ${r.cpu.workerSecs.toFixed(1)} s, Postgres ${r.cpu.postgresSecs.toFixed(1)} s, machine idle ${r.cpu.idlePct.toFixed(0)}%; workers sent ${r.cpu.workerWroteMB.toFixed(0)} MB, received ${r.cpu.workerReadMB.toFixed(0)} MB`);
 }

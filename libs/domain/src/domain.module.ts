@@ -49,7 +49,7 @@ const repositories = [
     { provide: Env, useFactory: () => env() },
     { provide: Db, useFactory: (ds: DataSource) => new Db(ds), inject: [DataSource] },
     ...repositories.map((R) => ({ provide: R, useFactory: (db: Db) => new R(db), inject: [Db] })),
-    { provide: Optimizer, useFactory: (db: Db, runs: OptimizationRepository, plans: PlansRepository) => new Optimizer(db, runs, plans), inject: [Db, OptimizationRepository, PlansRepository] },
+    { provide: Optimizer, useFactory: (db: Db, runs: OptimizationRepository) => new Optimizer(db, runs), inject: [Db, OptimizationRepository] },
     { provide: Rotator, useFactory: (db: Db, e: ExperimentsRepository, u: UnitsRepository) => new Rotator(db, e, u), inject: [Db, ExperimentsRepository, UnitsRepository] },
     { provide: AlertsRepository, useFactory: (db: Db, w: WebhooksRepository) => new AlertsRepository(db, w), inject: [Db, WebhooksRepository] },
   ],

@@ -17,8 +17,8 @@ import { setTimeout as sleep } from 'timers/promises';
 import type { Db, Tx } from '../db/db';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
-import type { OptimizationRepository, OptimizationRun, RunTrigger } from '../repositories/optimization.repository';
-import type { PlansRepository } from '../repositories/plans.repository';
+import type { OptimizationRepository, OptimizationRun, RunStatus, RunTrigger } from '../repositories/optimization.repository';
+import { PLAN_COLS } from '../repositories/plans.repository';
 import { HOUR_MS, localClock } from '../time';
 import type { Advertiser, Plan } from '../types';
 import { decodeState, encodeStateInto, stateByteLength } from './state-codec';
@@ -71,6 +71,48 @@ interface KeywordColumns {
   tids: string | null;
   states: Buffer | null;
 }
+
+/**
+ * SQL: a plan's live keywords as one row of `KeywordColumns` ($1 advertiser, $2 plan, $3 a block
+ * of zeros of the state size, $4 the state size). The aggregates take their rows in the
+ * subquery's order (one sorted input, one pass).
+ */
+const KEYWORD_COLUMNS = `SELECT count(*)::int AS n, string_agg(id::text, ',') AS ids, string_agg(unit_id::text, ',') AS units, string_agg(bid_fen::text, ',') AS bids,
+         string_agg(status, ',') AS statuses, string_agg(CASE WHEN locked THEN '1' ELSE '0' END, '') AS locked,
+         string_agg(coalesce(suggested_bid_fen::text, ''), ',') AS suggested, string_agg(coalesce(quality_score::text, ''), ',') AS quality,
+         string_agg(version::text, ',') AS versions, string_agg(tid, ';') AS tids, string_agg(coalesce(state, $3::bytea), ''::bytea) AS states
+  FROM (SELECT k.id, k.unit_id, k.bid_fen, k.status, k.locked, k.suggested_bid_fen, k.quality_score, k.version, k.ctid::text AS tid,
+               CASE WHEN octet_length(s.state) = $4 THEN s.state END AS state
+        FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.plan_id = k.plan_id AND s.keyword_id = k.id
+        WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id) k`;
+
+type UnitRead = { id: string; name: string; skuPriceFen: number; status: 'active' | 'paused' | 'archived' };
+
+/**
+ * Everything a run reads before its facts, in one statement: the plan, its units, its keywords
+ * with their states (`KeywordColumns`), its state hour and the plan-hours of the lookback, and,
+ * for a run, the run's status (its row locked).
+ */
+interface PlanRead extends Plan, KeywordColumns {
+  unitList: UnitRead[];
+  stateH: number | null;
+  stateSeq: number | null;
+  stateVerdicts: Record<string, VerdictTrack> | null;
+  planHours: PlanHourInput[];
+  runStatus: RunStatus | null;
+}
+
+/** The facts since the plan's state hour and the corrections after its sequence, as rows of JSON arrays. */
+interface FactsRead {
+  recent: [string, number, number, number, number, number, number][] | null;
+  corrections: [number, string, number, (number | null)[], number[]][] | null;
+}
+
+/**
+ * The state size the reads ask for: every layout of this build has one size, learned from the
+ * first plan read and checked on every read (a plan whose states had another size is read again).
+ */
+let stateSizeGuess = 0;
 
 const nullableInt = (v: string): number | null => (v === '' ? null : Number(v));
 
@@ -164,7 +206,6 @@ export class Optimizer {
   constructor(
     private readonly db: Db,
     private readonly runs: OptimizationRepository,
-    private readonly plans: PlansRepository,
   ) {}
 
   /** Computes the decisions for (plan, asOf) and writes nothing. */
@@ -185,27 +226,14 @@ export class Optimizer {
     try {
       return await this.db.tx(async (tx) => {
         await this.lock(advertiser.id, planId, tx);
-        const current = await this.runs.findRunByKey(advertiser.id, planId, asOf, tx, true);
-        if (!current || current.status === 'succeeded' || current.status === 'skipped') return current!;
-        const d = await this.decide(advertiser, planId, asOf, tx);
+        // The read also locks the run's row: an attempt that finished it meanwhile is not redone.
+        const d = await this.decide(advertiser, planId, asOf, tx, true);
+        if (d.runStatus !== 'running' && d.runStatus !== 'queued' && d.runStatus !== 'failed') return (await this.runs.findRunByKey(advertiser.id, planId, asOf, tx))!;
         if (hooks.pauseMs) await sleep(hooks.pauseMs);
         if (d.skippedReason) {
           return this.runs.finishRun(advertiser.id, run.id, { status: 'skipped', seen: 0, changed: 0, skipped: 0, durationMs: performance.now() - started, summary: { note: d.skippedReason } }, tx);
         }
-        const w = await this.write(advertiser.id, run.id, d, tx);
-        return this.runs.finishRun(
-          advertiser.id,
-          run.id,
-          {
-            status: 'succeeded',
-            seen: d.result.decisions.length,
-            changed: w.applied,
-            skipped: d.result.summary.keywordsSkipped + w.editedMeanwhile,
-            durationMs: performance.now() - started,
-            summary: { ...d.result.summary, verdicts: d.result.verdicts, editedMeanwhile: w.editedMeanwhile, statesRebuilt: d.statesRebuilt ?? 0, timings: { ...d.timings, writeMs: w.ms, ...w.parts } },
-          },
-          tx,
-        );
+        return this.write(advertiser.id, run.id, d, started, tx);
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -219,39 +247,33 @@ export class Optimizer {
     await this.db.prepared('optimizer-lock', `SELECT pg_advisory_xact_lock(hashtext('optimize:' || $1::text)), pg_advisory_xact_lock_shared(hashtext('stats:' || $2::text))`, [planId, advertiserId], tx);
   }
 
-  /** Reads (under the locks taken by the caller) and decides. */
-  async decide(advertiser: Advertiser, planId: string, asOf: Date, tx: Tx): Promise<Decided> {
+  /**
+   * Reads (under the locks taken by the caller) and decides. With `run`, the read also locks the
+   * run's row and reports its status (`runStatus`), so that a run finished meanwhile is not redone.
+   */
+  async decide(advertiser: Advertiser, planId: string, asOf: Date, tx: Tx, run = false): Promise<Decided & { runStatus?: RunStatus | null }> {
     const t0 = performance.now();
     const a = advertiser.id;
     const T = asOf.getTime() / HOUR_MS;
-    const plan = await this.plans.findById(a, planId, tx);
-    if (!plan) throw new NotFoundError('plan');
-    // One statement at a time: they share the transaction's connection.
     const clock = localClock(asOf, advertiser.timezone);
+    if (!stateSizeGuess) stateSizeGuess = stateByteLength(decayedStateFromRows([], 0, { asOf: T, hourOfDay: 0, dayOfWeek: 0, plan: { type: 'core_word', schedule: null } }, CONFIG));
+    const read = await this.readPlan(a, planId, asOf, stateSizeGuess, run, tx);
+    if (!read) throw new NotFoundError('plan');
+    const { unitList: units, planHours, runStatus, stateH, stateSeq, stateVerdicts, ...rest } = read;
+    const plan: Plan = {
+      id: rest.id, advertiserId: rest.advertiserId, name: rest.name, type: rest.type, status: rest.status, dailyBudgetFen: rest.dailyBudgetFen, targetRoi: rest.targetRoi,
+      bidStrategy: rest.bidStrategy, minBidFen: rest.minBidFen, maxBidFen: rest.maxBidFen, schedule: rest.schedule, promo: rest.promo, version: rest.version,
+      createdAt: rest.createdAt, updatedAt: rest.updatedAt,
+    };
     const at = { asOf: T, hourOfDay: clock.hourOfDay, dayOfWeek: clock.dayOfWeek, plan: { type: plan.type, schedule: plan.schedule } };
     const template = decayedStateFromRows([], 0, at, CONFIG);
     const stateSize = stateByteLength(template);
-    const [units, keywordColumns, planState, planHours] = await sequence([
-      () => this.db.prepared<{ id: string; name: string; skuPriceFen: number; status: 'active' | 'paused' | 'archived' }>('optimizer-units',
-        `SELECT id, name, sku_price_fen AS "skuPriceFen", status FROM units WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx),
-      async () => (await this.db.prepared<KeywordColumns>('optimizer-keyword-columns',
-        // The aggregates take their rows in the subquery's order (one sorted input, one pass).
-        `SELECT count(*)::int AS n, string_agg(id::text, ',') AS ids, string_agg(unit_id::text, ',') AS units, string_agg(bid_fen::text, ',') AS bids,
-                string_agg(status, ',') AS statuses, string_agg(CASE WHEN locked THEN '1' ELSE '0' END, '') AS locked,
-                string_agg(coalesce(suggested_bid_fen::text, ''), ',') AS suggested, string_agg(coalesce(quality_score::text, ''), ',') AS quality,
-                string_agg(version::text, ',') AS versions, string_agg(tid, ';') AS tids, string_agg(coalesce(state, $3::bytea), ''::bytea) AS states
-         FROM (SELECT k.id, k.unit_id, k.bid_fen, k.status, k.locked, k.suggested_bid_fen, k.quality_score, k.version, k.ctid::text AS tid,
-                      CASE WHEN octet_length(s.state) = $4 THEN s.state END AS state
-               FROM keywords k LEFT JOIN keyword_bid_state s ON s.advertiser_id = k.advertiser_id AND s.plan_id = k.plan_id AND s.keyword_id = k.id
-               WHERE k.advertiser_id = $1 AND k.plan_id = $2 AND k.status <> 'deleted' ORDER BY k.id) k`,
-        [a, planId, Buffer.alloc(stateSize), stateSize], tx))[0],
-      async () => (await this.db.prepared<{ h: number; seq: number; verdicts: Record<string, VerdictTrack> }>('optimizer-plan-state',
-        `SELECT (extract(epoch FROM as_of) / 3600)::int AS h, corrections_seq AS seq, verdicts FROM plan_bid_state WHERE advertiser_id = $1 AND plan_id = $2`, [a, planId], tx))[0] ?? null,
-      () => this.db.prepared<PlanHourInput>('optimizer-plan-hours',
-        `SELECT (extract(epoch FROM hour) / 3600)::int AS hour, impressions, cost_fen AS "costFen" FROM plan_stats_hourly
-         WHERE advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4 ORDER BY hour`,
-        [a, planId, new Date((T - CONFIG.lookbackHours) * HOUR_MS).toISOString(), asOf.toISOString()], tx),
-    ]);
+    let keywordColumns: KeywordColumns = read;
+    if (stateSize !== stateSizeGuess) {
+      stateSizeGuess = stateSize;
+      [keywordColumns] = await this.db.prepared<KeywordColumns>('optimizer-keyword-columns', KEYWORD_COLUMNS, [a, planId, Buffer.alloc(stateSize), stateSize], tx);
+    }
+    const planState = stateH === null ? null : { h: stateH, seq: Number(stateSeq), verdicts: stateVerdicts ?? {} };
     const tKeywords = performance.now();
     const { keywords, stateBytes } = keywordRows(keywordColumns, stateSize);
     const base: Omit<Decided, 'result' | 'timings'> = {
@@ -260,7 +282,7 @@ export class Optimizer {
     };
     if (planState && planState.h > T) {
       const empty = optimizePlan({ ...at, date: clock.date, plan: this.planInput(plan), units, keywords: [], planHours });
-      return { ...base, result: empty, skippedReason: `this plan's states are already at ${new Date(planState.h * HOUR_MS).toISOString()}, later than asOf`, timings: { readMs: performance.now() - t0, computeMs: 0 } };
+      return { ...base, runStatus, result: empty, skippedReason: `this plan's states are already at ${new Date(planState.h * HOUR_MS).toISOString()}, later than asOf`, timings: { readMs: performance.now() - t0, computeMs: 0 } };
     }
 
     // Which keywords have a usable state, and from which hour the facts must be read.
@@ -274,23 +296,28 @@ export class Optimizer {
       else rebuild.push(k.id);
     }
     const since = planState ? planState.h : T;
-    const [recent, history, corrections] = await sequence([
-      () => since < T && stored.size
-        ? this.facts('recent', `advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4`, [a, planId, new Date(since * HOUR_MS).toISOString(), asOf.toISOString()], tx)
-        : Promise.resolve([] as FactRow[]),
+    // The new facts since the state hour (for keywords rolled forward) and the corrections logged
+    // since its sequence, in one statement; a keyword without a usable state reads its week.
+    const needRecent = since < T && stored.size > 0;
+    const [read2, history] = await sequence([
+      async () => needRecent || planState
+        ? (await this.db.prepared<FactsRead>('optimizer-facts-and-corrections',
+            `SELECT CASE WHEN $5 THEN (SELECT json_agg(json_build_array(keyword_id, h, impressions, clicks, cost_fen, orders, gmv_fen)) FROM (
+                       SELECT keyword_id, (extract(epoch FROM hour) / 3600)::int AS h, sum(impressions)::int AS impressions, sum(clicks)::int AS clicks,
+                              sum(cost_fen)::float8 AS cost_fen, sum(orders)::int AS orders, sum(gmv_fen)::float8 AS gmv_fen
+                       FROM keyword_stats_hourly WHERE advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4 GROUP BY keyword_id, hour) f) END AS recent,
+                    CASE WHEN $7 THEN (SELECT json_agg(json_build_array(seq, keyword_id, (extract(epoch FROM hour) / 3600)::int,
+                              ARRAY[old_impressions, old_clicks, old_cost_fen, old_orders, old_gmv_fen], ARRAY[new_impressions, new_clicks, new_cost_fen, new_orders, new_gmv_fen]) ORDER BY seq)
+                       FROM keyword_stats_corrections WHERE advertiser_id = $1 AND plan_id = $2 AND seq > $6) END AS corrections`,
+            [a, planId, new Date(since * HOUR_MS).toISOString(), asOf.toISOString(), needRecent, planState?.seq ?? 0, planState !== null], tx))[0]
+        : { recent: null, corrections: null },
       () => rebuild.length
         ? this.facts('rebuild', `advertiser_id = $1 AND keyword_id = ANY($2::uuid[]) AND hour >= $3 AND hour < $4`,
             [a, rebuild, new Date((T - CONFIG.lookbackHours) * HOUR_MS).toISOString(), asOf.toISOString()], tx)
         : Promise.resolve([] as FactRow[]),
-      () => planState
-        ? this.db.prepared<{ seq: string; keywordId: string; h: number; o: string[]; n: string[] }>('optimizer-corrections',
-            `SELECT seq, keyword_id AS "keywordId", (extract(epoch FROM hour) / 3600)::int AS h,
-                    ARRAY[old_impressions, old_clicks, old_cost_fen, old_orders, old_gmv_fen]::text[] AS o,
-                    ARRAY[new_impressions, new_clicks, new_cost_fen, new_orders, new_gmv_fen]::text[] AS n
-             FROM keyword_stats_corrections WHERE advertiser_id = $1 AND plan_id = $2 AND seq > $3 ORDER BY seq`,
-            [a, planId, planState.seq], tx)
-        : Promise.resolve([]),
     ]);
+    const recent: FactRow[] = (read2.recent ?? []).map((r) => ({ keywordId: r[0], h: r[1], impressions: r[2], clicks: r[3], costFen: r[4], orders: r[5], gmvFen: r[6] }));
+    const corrections = (read2.corrections ?? []).map((c) => ({ seq: c[0], keywordId: c[1], h: c[2], o: c[3], n: c[4] }));
     const readMs = performance.now() - t0;
     const planReadMs = tKeywords - t0;
     const t1 = performance.now();
@@ -355,7 +382,27 @@ export class Optimizer {
       return { id: k.id, unitId: k.unitId, bidFen: k.bidFen, status: k.status, locked: k.locked, suggestedBidFen: k.suggestedBidFen, qualityScore: k.qualityScore, agg: stateAgg(s) };
     });
     const result = optimizePlan({ ...at, date: clock.date, plan: this.planInput(plan), units, keywords: inputs, planHours });
-    return { ...base, result, states, correctionsSeq: seq, statesRebuilt: rebuild.length, timings: { readMs, planReadMs, computeMs: performance.now() - t1 } };
+    return { ...base, runStatus, result, states, correctionsSeq: seq, statesRebuilt: rebuild.length, timings: { readMs, planReadMs, computeMs: performance.now() - t1 } };
+  }
+
+  /** `PlanRead` of (plan, asOf), or null when the advertiser has no such plan. */
+  private async readPlan(a: string, planId: string, asOf: Date, stateSize: number, run: boolean, tx: Tx): Promise<PlanRead | null> {
+    const T = asOf.getTime() / HOUR_MS;
+    const [row] = await this.db.prepared<PlanRead>(
+      'optimizer-read-plan',
+      `SELECT p.*, kc.*, (extract(epoch FROM s.as_of) / 3600)::int AS "stateH", s.corrections_seq AS "stateSeq", s.verdicts AS "stateVerdicts",
+              (SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name, 'skuPriceFen', u.sku_price_fen, 'status', u.status)), '[]')
+               FROM units u WHERE u.advertiser_id = $1 AND u.plan_id = $2) AS "unitList",
+              (SELECT coalesce(json_agg(json_build_object('hour', (extract(epoch FROM h.hour) / 3600)::int, 'impressions', h.impressions, 'costFen', h.cost_fen) ORDER BY h.hour), '[]')
+               FROM plan_stats_hourly h WHERE h.advertiser_id = $1 AND h.plan_id = $2 AND h.hour >= $5 AND h.hour < $6) AS "planHours",
+              CASE WHEN $7 THEN (SELECT r.status FROM optimization_runs r WHERE r.advertiser_id = $1 AND r.plan_id = $2 AND r.as_of = $6 FOR UPDATE) END AS "runStatus"
+       FROM (SELECT ${PLAN_COLS} FROM plans WHERE advertiser_id = $1 AND id = $2) p
+       LEFT JOIN plan_bid_state s ON s.advertiser_id = $1 AND s.plan_id = $2
+       CROSS JOIN LATERAL (${KEYWORD_COLUMNS}) kc`,
+      [a, planId, Buffer.alloc(stateSize), stateSize, new Date((T - CONFIG.lookbackHours) * HOUR_MS).toISOString(), asOf.toISOString(), run],
+      tx,
+    );
+    return row ?? null;
   }
 
   /**
@@ -363,7 +410,7 @@ export class Optimizer {
    * bid landscape fits log impressions per hour), so how an hour was split across creatives, which
    * depends on the creative tests, changes no bid.
    */
-  private facts(name: 'recent' | 'rebuild' | 'corrected', where: string, params: unknown[], tx: Tx): Promise<FactRow[]> {
+  private facts(name: 'rebuild' | 'corrected', where: string, params: unknown[], tx: Tx): Promise<FactRow[]> {
     return this.db.prepared<FactRow>(
       `optimizer-facts-${name}`,
       `SELECT keyword_id AS "keywordId", (extract(epoch FROM hour) / 3600)::int AS h, sum(impressions)::int AS impressions, sum(clicks)::int AS clicks,
@@ -381,40 +428,22 @@ export class Optimizer {
     };
   }
 
-  /** Bids (version-checked), audit rows, states and the plan's state hour, in the caller's transaction. */
-  private async write(advertiserId: string, runId: string, d: Decided, tx: Tx): Promise<{ applied: number; editedMeanwhile: number; ms: number; parts: Record<string, number> }> {
+  /**
+   * Writes a decided run in the caller's transaction, in two statements: the bids (version-checked)
+   * with their audit rows, the states and the plan's state hour; then the events and the finished
+   * run, which carry how many bids the first one changed.
+   */
+  private async write(advertiserId: string, runId: string, d: Decided, started: number, tx: Tx): Promise<OptimizationRun> {
     const t0 = performance.now();
     const read = new Map(d.keywords.map((k) => [k.id, k]));
     const changed = d.result.decisions.filter((x: BidDecision) => x.action === 'changed');
-    const applied = await this.runs.applyRunBidChanges(
-      advertiserId,
-      d.plan.id,
-      d.asOf,
-      runId,
-      changed.map((c) => {
-        const k = read.get(c.keywordId)!;
-        return { keywordId: c.keywordId, version: k.version, tid: k.tid, oldBidFen: c.oldBidFen, newBidFen: c.newBidFen, reason: c.reason };
-      }),
-      tx,
-    );
-    const tBids = performance.now();
-    if (d.states.size) {
-      const ids = [...d.states.keys()];
-      // Every state of the plan has one length: they travel as one bytea (sent in binary), the
-      // i-th state at bytes [(i - 1) * size, i * size).
-      const size = stateByteLength(d.states.get(ids[0])!);
-      const bytes = Buffer.allocUnsafe(ids.length * size);
-      let at = 0;
-      for (const id of ids) at = encodeStateInto(d.states.get(id)!, bytes, at);
-      await this.db.prepared(
-        'optimizer-states',
-        `INSERT INTO keyword_bid_state (advertiser_id, keyword_id, plan_id, state)
-         SELECT $1, t.id, $2, substring($4::bytea FROM ((t.i - 1) * $5::int + 1)::int FOR $5::int) FROM unnest(string_to_array($3, ',')::uuid[]) WITH ORDINALITY AS t(id, i)
-         ON CONFLICT (advertiser_id, keyword_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, state = EXCLUDED.state`,
-        [advertiserId, d.plan.id, ids.join(','), bytes, size],
-        tx,
-      );
-    }
+    // Every state of the plan has one length: they travel as one bytea (sent in binary), the
+    // i-th state at bytes [(i - 1) * size, i * size).
+    const ids = [...d.states.keys()];
+    const size = ids.length ? stateByteLength(d.states.get(ids[0])!) : 0;
+    const bytes = Buffer.allocUnsafe(ids.length * size);
+    let at = 0;
+    for (const id of ids) at = encodeStateInto(d.states.get(id)!, bytes, at);
     // Events for the alerts (turned into alerts and webhooks by AlertsService): a test product's
     // settled verdict, and the run itself (opt-in for subscribers). A verdict is announced once it
     // has held for VERDICT_SETTLE_RUNS runs in a row and differs from the last one announced: the
@@ -439,6 +468,20 @@ export class Optimizer {
       }
       verdicts[v.unitId] = t;
     }
+    const applied = await this.runs.writeRunResult(
+      advertiserId,
+      d.plan.id,
+      d.asOf,
+      runId,
+      changed.map((c) => {
+        const k = read.get(c.keywordId)!;
+        return { keywordId: c.keywordId, version: k.version, tid: k.tid, oldBidFen: c.oldBidFen, newBidFen: c.newBidFen, reason: c.reason };
+      }),
+      { ids: ids.join(','), bytes, size },
+      { correctionsSeq: d.correctionsSeq, verdicts },
+      tx,
+    );
+    const writeMs = performance.now() - t0;
     const s = d.result.summary;
     events.push({
       type: 'plan.optimized',
@@ -447,21 +490,22 @@ export class Optimizer {
         message: `plan ${d.plan.name} optimized for ${d.asOf.toISOString()}: ${applied} of ${s.keywordsSeen} bids changed (${s.binding} binds)`,
       },
     });
-    await this.db.prepared(
-      'optimizer-events',
-      `INSERT INTO domain_events (id, advertiser_id, type, plan_id, payload)
-       SELECT id, $1, type, $2, payload FROM unnest($3::uuid[], $4::text[], $5::json[]) AS e(id, type, payload)`,
-      [advertiserId, d.plan.id, events.map(() => newId()), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload))],
+    const editedMeanwhile = changed.length - applied;
+    return this.runs.finishRunWithEvents(
+      advertiserId,
+      d.plan.id,
+      runId,
+      {
+        status: 'succeeded',
+        seen: d.result.decisions.length,
+        changed: applied,
+        skipped: s.keywordsSkipped + editedMeanwhile,
+        durationMs: performance.now() - started,
+        // writeMs: the first write statement (bids, audit rows, states); the second carries this.
+        summary: { ...s, verdicts: d.result.verdicts, editedMeanwhile, statesRebuilt: d.statesRebuilt ?? 0, timings: { ...d.timings, writeMs } },
+      },
+      events.map((e) => ({ id: newId(), type: e.type, payload: JSON.stringify(e.payload) })),
       tx,
     );
-    await this.db.prepared(
-      'optimizer-plan-bid-state',
-      `INSERT INTO plan_bid_state (advertiser_id, plan_id, as_of, corrections_seq, verdicts) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (advertiser_id, plan_id) DO UPDATE SET as_of = EXCLUDED.as_of, corrections_seq = EXCLUDED.corrections_seq, verdicts = EXCLUDED.verdicts`,
-      [advertiserId, d.plan.id, d.asOf.toISOString(), d.correctionsSeq, JSON.stringify(verdicts)],
-      tx,
-    );
-    const tEnd = performance.now();
-    return { applied, editedMeanwhile: changed.length - applied, ms: tEnd - t0, parts: { bidsMs: tBids - t0, statesMs: tEnd - tBids } };
   }
 }

@@ -137,23 +137,27 @@ export class OptimizationRepository {
   /**
    * Starts an attempt at (plan, asOf): creates the run `running`, or moves a queued, running
    * (a crashed attempt) or failed one to `running` with one more attempt. A run already finished
-   * is returned as it is, unchanged. Committed on its own, without waiting for the disk (it is
-   * only a status for operators; the run's result commits durably with its writes).
+   * is returned as it is, unchanged. One statement, committed on its own without waiting for the
+   * disk (`set_config(..., true)` lasts until that commit; the status is only for operators, and the
+   * run's result commits durably with its writes).
    */
   async startRun(advertiserId: string, planId: string, asOf: Date, trigger: RunTrigger): Promise<OptimizationRun> {
-    return this.db.tx(async (tx) => {
-      await this.db.rows('SET LOCAL synchronous_commit = off', [], tx);
-      const started = await this.db.one<OptimizationRun>(
-        `INSERT INTO optimization_runs AS r (id, advertiser_id, plan_id, as_of, status, trigger, attempts, started_at)
-         VALUES ($1, $2, $3, $4, 'running', $5, 1, now())
+    const [row] = await this.db.prepared<OptimizationRun>(
+      'optimizer-start-run',
+      `WITH started AS (
+         INSERT INTO optimization_runs AS r (id, advertiser_id, plan_id, as_of, status, trigger, attempts, started_at)
+         SELECT $1::uuid, $2::uuid, $3::uuid, $4::timestamptz, 'running', $5::text, 1, now() FROM (SELECT set_config('synchronous_commit', 'off', true) AS s) AS nowait WHERE nowait.s = 'off'
          ON CONFLICT (advertiser_id, plan_id, as_of) DO UPDATE SET status = 'running', attempts = r.attempts + 1, started_at = now(), error = NULL
            WHERE r.status IN ('queued', 'running', 'failed')
-         RETURNING ${RUN_COLS}`,
-        [newId(), advertiserId, planId, asOf.toISOString(), trigger],
-        tx,
-      );
-      return started ?? (await this.findRunByKey(advertiserId, planId, asOf, tx))!;
-    });
+         RETURNING ${RUN_COLS}
+       )
+       SELECT * FROM started
+       UNION ALL
+       SELECT ${RUN_COLS} FROM optimization_runs WHERE advertiser_id = $2 AND plan_id = $3 AND as_of = $4 AND NOT EXISTS (SELECT 1 FROM started)`,
+      [newId(), advertiserId, planId, asOf.toISOString(), trigger],
+    );
+    // Neither: a finished run committed after this statement's snapshot was taken. It is there now.
+    return row ?? (await this.findRunByKey(advertiserId, planId, asOf))!;
   }
 
   async finishRun(
@@ -185,21 +189,23 @@ export class OptimizationRepository {
   }
 
   /**
-   * A run's bid changes in one statement: the version-checked bid UPDATE and, for each keyword it
-   * updated, the audit row, written by Postgres from the UPDATE's own result (a keyword edited
-   * meanwhile, locked or paused gets neither). The per-keyword values travel as one delimited text
-   * each (explanations hold no newline, ids and numbers no comma): no per-row copy of the run's
-   * advertiser, plan, hour and run id, no array quoting. Answers how many keywords it updated.
+   * A run's writes before its end, in one statement: the version-checked bid UPDATE and, for each
+   * keyword it updated, the audit row, written by Postgres from the UPDATE's own result (a keyword
+   * edited meanwhile, locked or paused gets neither); the keywords' new states; and the plan's
+   * state hour. The per-keyword values travel as one delimited text each (explanations hold no
+   * newline, ids and numbers no comma): no per-row copy of the run's advertiser, plan, hour and
+   * run id, no array quoting. Answers how many bids it changed.
    */
-  async applyRunBidChanges(
+  async writeRunResult(
     advertiserId: string,
     planId: string,
     hour: Date,
     runId: string,
     changes: readonly { keywordId: string; version: number; tid: string; oldBidFen: number; newBidFen: number; reason: unknown }[],
+    states: { ids: string; bytes: Buffer; size: number },
+    planState: { correctionsSeq: number; verdicts: unknown },
     tx: Tx,
   ): Promise<number> {
-    if (changes.length === 0) return 0;
     const joined = <T>(value: (c: (typeof changes)[number]) => T, sep = ',') => changes.map(value).join(sep);
     // Each keyword is found at the ctid the run read it at (a TID scan, no index descent per
     // row), and must still be the row read: same id and version. A row updated since has a new
@@ -209,8 +215,10 @@ export class OptimizationRepository {
     // row's ordinal: still a v7 (RFC 9562 allows a counter there), in creation order, and unique
     // in the primary key's scope, the plan, whose runs are one per hour. Built here, not sent.
     // The explanations travel as one UTF-8 bytea, a line each (see storedReasonLines).
+    // The states travel as one bytea, the i-th at bytes [(i - 1) * size, i * size).
+    // The data-modifying CTEs run to completion whether or not the last SELECT reads them.
     const [row] = await this.db.prepared<{ applied: number }>(
-      'optimizer-apply-bid-changes-v2',
+      'optimizer-write-run',
       `WITH c AS (
          SELECT * FROM unnest(string_to_array($4, ',')::uuid[], string_to_array($5, ';')::tid[], string_to_array($6, ',')::int[],
                               string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[], string_to_array(convert_from($9::bytea, 'UTF8'), E'\n'))
@@ -223,15 +231,50 @@ export class OptimizationRepository {
          INSERT INTO bid_changes (id, advertiser_id, plan_id, keyword_id, hour, old_bid_fen, new_bid_fen, source, run_id, reason)
          SELECT (left($10::text, 28) || lpad(to_hex(i), 8, '0'))::uuid, $1, $2, keyword_id, $3, old_bid_fen, new_bid_fen, 'optimizer', $10::uuid, reason::json FROM u
          RETURNING 1
+       ), st AS (
+         INSERT INTO keyword_bid_state (advertiser_id, keyword_id, plan_id, state)
+         SELECT $1, t.id, $2, substring($12::bytea FROM ((t.i - 1) * $13::int + 1)::int FOR $13::int) FROM unnest(string_to_array($11, ',')::uuid[]) WITH ORDINALITY AS t(id, i)
+         ON CONFLICT (advertiser_id, keyword_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, state = EXCLUDED.state
+       ), ps AS (
+         INSERT INTO plan_bid_state (advertiser_id, plan_id, as_of, corrections_seq, verdicts) VALUES ($1, $2, $3, $14, $15)
+         ON CONFLICT (advertiser_id, plan_id) DO UPDATE SET as_of = EXCLUDED.as_of, corrections_seq = EXCLUDED.corrections_seq, verdicts = EXCLUDED.verdicts
        )
        SELECT count(*)::int AS applied FROM a`,
       [
         advertiserId, planId, hour.toISOString(), joined((c) => c.keywordId), joined((c) => c.tid, ';'), joined((c) => c.version), joined((c) => c.oldBidFen),
-        joined((c) => c.newBidFen), storedReasonLines(changes.map((c) => c.reason)), runId,
+        joined((c) => c.newBidFen), storedReasonLines(changes.map((c) => c.reason)), runId, states.ids, states.bytes, states.size,
+        planState.correctionsSeq, JSON.stringify(planState.verdicts),
       ],
       tx,
     );
     return row.applied;
+  }
+
+  /** `finishRun` of a succeeded run together with its domain events, in one statement. */
+  async finishRunWithEvents(
+    advertiserId: string,
+    planId: string,
+    runId: string,
+    r: { status: RunStatus; seen: number; changed: number; skipped: number; durationMs: number; summary: unknown },
+    events: { id: string; type: string; payload: string }[],
+    tx: Tx,
+  ): Promise<OptimizationRun> {
+    const [row] = await this.db.prepared<OptimizationRun>(
+      'optimizer-finish-run',
+      `WITH e AS (
+         INSERT INTO domain_events (id, advertiser_id, type, plan_id, payload)
+         SELECT id, $1, type, $2, payload FROM unnest($9::uuid[], $10::text[], $11::json[]) AS e(id, type, payload)
+       )
+       UPDATE optimization_runs SET status = $4, keywords_seen = $5, keywords_changed = $6, keywords_skipped = $7, duration_ms = $8,
+         error = NULL, summary = $12, finished_at = now()
+       WHERE advertiser_id = $1 AND id = $3 RETURNING ${RUN_COLS}`,
+      [
+        advertiserId, planId, runId, r.status, r.seen, r.changed, r.skipped, Math.round(r.durationMs), events.map((e) => e.id), events.map((e) => e.type),
+        events.map((e) => e.payload), JSON.stringify(r.summary),
+      ],
+      tx,
+    );
+    return row;
   }
 
   /** The latest finished run of a plan that changed bids, if any. */
