@@ -1,5 +1,5 @@
 import { DEFAULT_TRAFFIC_CURVE } from '@kuaiche/bidding';
-import { AlertsRepository, AlertsService, Db, newId } from '@kuaiche/domain';
+import { AdvertisersRepository, AlertsRepository, AlertsService, Db, newId, PlansRepository } from '@kuaiche/domain';
 import { createKeywords, createPlan, createTenant, createUnit, startApi, type Tenant, type TestApi } from '../../../../test/factories';
 import { HOUR_MS, sendStats } from '../../../../test/optimization-kit';
 
@@ -84,6 +84,48 @@ describe('alerts', () => {
     expect(again.data.budgetDay).toBe('2026-06-11');
     // 340 clicks without an order over the last 3 days: ROI 0 against 3.
     expect(nextDay.body.raised.find((a: any) => a.type === 'roi.below_target')).toMatchObject({ severity: 'critical', data: { roi: 0, targetRoi: 3 } });
+  });
+
+  it("an optimization run raises the hour's alerts in its own transaction: a dry run raises none, a run raises what the rules find, once", async () => {
+    const acc = await account(240);
+    // Hours 0-15 at 1.5 times the budget's pace: by 16:00 most of the day's 240 CNY is spent.
+    let spent = 0;
+    const rows = [];
+    for (let h = 0; h < 16; h++) {
+      const costFen = Math.min(Math.round(1.5 * 24_000 * DEFAULT_TRAFFIC_CURVE[h]), 24_000 - spent);
+      spent += costFen;
+      const clicks = Math.max(1, Math.round(costFen / 100));
+      rows.push({ keywordId: acc.keywordId, hour: new Date(DAY + h * HOUR_MS).toISOString(), impressions: clicks * 20, clicks, cost: costFen / 100, orders: 0, gmv: 0 });
+    }
+    await sendStats(api, acc.tenant, rows);
+    const asOf = new Date(DAY + 16 * HOUR_MS).toISOString();
+    // What the rules find at 16:00, without raising it.
+    const advertiser = (await api.app.get(AdvertisersRepository).findById(acc.tenant.id))!;
+    const plan = (await api.app.get(PlansRepository).findById(acc.tenant.id, acc.planId))!;
+    const found = await api.app.get(AlertsService).findings(advertiser, plan, new Date(asOf));
+    expect(found.findings.length).toBeGreaterThan(0);
+    const alerts = async () => (await api.http.get(`/v1/alerts?planId=${acc.planId}`).set(acc.tenant.auth)).body.items;
+
+    const dry = await api.http.post(`/v1/plans/${acc.planId}/optimize`).set(acc.tenant.auth).send({ asOf, dryRun: true });
+    expect(dry.status).toBe(200);
+    expect(await alerts()).toEqual([]);
+
+    const run = await api.http.post(`/v1/plans/${acc.planId}/optimize?wait=true`).set(acc.tenant.auth).send({ asOf });
+    expect(run.body.run.status).toBe('succeeded');
+    const raised = await alerts();
+    expect(raised.map((a: any) => [a.type, a.severity]).sort()).toEqual(found.findings.map((f) => [f.type, f.severity]).sort());
+    for (const a of raised) expect(a.hour).toBe('2026-06-10T16:00:00+08:00');
+    // Committed with the run: the run's row and the alerts have the same transaction id.
+    const [tx] = await api.db.query(
+      `SELECT (SELECT xmin::text FROM optimization_runs WHERE id = $1) AS run, array_agg(DISTINCT xmin::text) AS alerts FROM alerts WHERE plan_id = $2`,
+      [run.body.run.id, acc.planId],
+    );
+    expect(tx.alerts).toEqual([tx.run]);
+    // Neither the rules for the same hour nor the same run again raise anything more.
+    expect((await evaluate(acc.tenant, acc.planId, DAY + 16 * HOUR_MS)).body.raised).toEqual([]);
+    const again = await api.http.post(`/v1/plans/${acc.planId}/optimize?wait=true`).set(acc.tenant.auth).send({ asOf });
+    expect(again.body.run.id).toBe(run.body.run.id);
+    expect((await alerts()).map((a: any) => a.id)).toEqual(raised.map((a: any) => a.id));
   });
 
   it('filters by plan, type, severity and hour, pages, and refuses bad filters naming each field', async () => {

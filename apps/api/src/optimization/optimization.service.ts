@@ -85,11 +85,12 @@ export class OptimizationService {
     if (wait) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WAIT_MS)));
-      // The same as the worker's job: the run, then the hour's alert rules.
+      // The same as the worker's job: the run with the hour's alert rules in its transaction.
+      let deliveries: string[] = [];
       const running = this.optimizer
-        .run(a, planId, asOf, 'api')
+        .run(a, planId, asOf, 'api', { alongside: async (tx, plan) => void (deliveries = (await this.alerts.evaluatePlanIn(a, plan, asOf, tx)).deliveryIds) })
         .then(async (run) => {
-          if (run.status === 'succeeded') await this.alerts.evaluatePlan(a, planId, asOf);
+          await this.alerts.kick(a.id, deliveries);
           return run;
         })
         .catch(() => null);

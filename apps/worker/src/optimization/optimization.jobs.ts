@@ -67,13 +67,17 @@ export class OptimizationJobs implements OnApplicationBootstrap {
     const advertiser = advertiserId ? await this.advertisers.findById(advertiserId) : null;
     if (!advertiser) throw new UnrecoverableError(`advertiser ${advertiserId} not found`);
     const hour = jobHour(asOf);
-    const run = await this.optimizer.run(advertiser, planId, hour, trigger === 'api' ? 'api' : 'schedule', { pauseMs: this.env.OPTIMIZER_TEST_PAUSE_MS });
+    // The hour's budget and performance rules, on the same hours the run read, raised in the run's
+    // transaction: they commit with it, once (a retry that finds the run done raises nothing).
+    let deliveries: string[] = [];
+    const run = await this.optimizer.run(advertiser, planId, hour, trigger === 'api' ? 'api' : 'schedule', {
+      pauseMs: this.env.OPTIMIZER_TEST_PAUSE_MS,
+      alongside: async (tx, plan) => void (deliveries = (await this.alerts.evaluatePlanIn(advertiser, plan, hour, tx)).deliveryIds),
+    });
+    await this.alerts.kick(advertiser.id, deliveries);
     // The new bids to the platform, for the hour they are for (a no-op for csv: the seller
     // downloads them). A failed push fails the job; the retry finds the run done and pushes again.
     const pushed = run.status === 'succeeded' && run.keywordsChanged > 0 ? await this.platform.pushRun(advertiser, planId, run.id, hour) : 0;
-    // The hour's budget and performance rules, on the same hours the run read (idempotent: a
-    // retried job raises nothing twice).
-    if (run.status === 'succeeded') await this.alerts.evaluatePlan(advertiser, planId, hour);
     return { runId: run.id, status: run.status, changed: run.keywordsChanged, pushed };
   }
 }

@@ -3,7 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Env } from '../config/env';
-import { Db } from '../db/db';
+import { Db, type Tx } from '../db/db';
 import { ConflictError, NotFoundError } from '../errors';
 import { newId } from '../ids';
 import { type AlertsEvaluatePayload, alertsEvaluateDedupId, JOBS, QUEUES, type WebhookDeliverPayload, webhookDeliverJobId } from '../queues';
@@ -55,8 +55,8 @@ export class AlertsService {
     @InjectQueue(QUEUES.webhookDelivery) private readonly deliveryQueue: Queue,
   ) {}
 
-  /** What the rules find for (plan, asOf), nothing written. */
-  async findings(advertiser: Advertiser, plan: Plan, asOf: Date): Promise<{ findings: AlertFinding[]; budgetDay: string }> {
+  /** What the rules find for (plan, asOf), nothing written (read in `tx` when given). */
+  async findings(advertiser: Advertiser, plan: Plan, asOf: Date, tx?: Tx): Promise<{ findings: AlertFinding[]; budgetDay: string }> {
     const last = new Date(asOf.getTime() - HOUR_MS);
     const clock = localClock(last, advertiser.timezone);
     const rows = await this.db.rows<PlanHourFacts & { h: number }>(
@@ -64,6 +64,7 @@ export class AlertsService {
               orders::float8 AS orders, gmv_fen::float8 AS "gmvFen"
        FROM plan_stats_hourly WHERE advertiser_id = $1 AND plan_id = $2 AND hour >= $3 AND hour < $4`,
       [advertiser.id, plan.id, new Date(asOf.getTime() - RULE_HOURS * HOUR_MS).toISOString(), asOf.toISOString()],
+      tx,
     );
     const first = asOf.getTime() / HOUR_MS - RULE_HOURS;
     const hours: (PlanHourFacts | null)[] = new Array(RULE_HOURS).fill(null);
@@ -91,25 +92,41 @@ export class AlertsService {
   }
 
   private async evaluateLoaded(advertiser: Advertiser, plan: Plan, asOf: Date): Promise<Alert[]> {
-    const planId = plan.id;
     if (plan.status !== 'active') return [];
     const { findings, budgetDay } = await this.findings(advertiser, plan, asOf);
     if (!findings.length) return [];
-    const raised = await this.db.tx(async (tx) => {
-      const out: { alert: Alert; deliveryIds: string[] }[] = [];
-      for (const f of findings) {
-        const r = await this.alerts.raise(
-          advertiser.id,
-          { planId, type: f.type, severity: f.severity, hour: asOf, episode: budgetDay, message: f.message, data: { ...cnyData(f.data), kind: f.kind, budgetDay } },
-          tx,
-          advertiser.timezone,
-        );
-        if (r) out.push(r);
+    const raised = await this.db.tx((tx) => this.raiseFindings(advertiser, plan, asOf, findings, budgetDay, tx));
+    await this.kick(advertiser.id, raised.deliveryIds);
+    return raised.alerts;
+  }
+
+  /**
+   * `evaluatePlan` for a plan the caller has read, in the caller's transaction: an optimization
+   * run raises the hour's alerts with its own writes, so they commit (durably) together. The
+   * caller kicks the returned deliveries once that transaction has committed.
+   */
+  async evaluatePlanIn(advertiser: Advertiser, plan: Plan, asOf: Date, tx: Tx): Promise<{ alerts: Alert[]; deliveryIds: string[] }> {
+    if (plan.status !== 'active') return { alerts: [], deliveryIds: [] };
+    const { findings, budgetDay } = await this.findings(advertiser, plan, asOf, tx);
+    return this.raiseFindings(advertiser, plan, asOf, findings, budgetDay, tx);
+  }
+
+  private async raiseFindings(advertiser: Advertiser, plan: Plan, asOf: Date, findings: AlertFinding[], budgetDay: string, tx: Tx): Promise<{ alerts: Alert[]; deliveryIds: string[] }> {
+    const alerts: Alert[] = [];
+    const deliveryIds: string[] = [];
+    for (const f of findings) {
+      const r = await this.alerts.raise(
+        advertiser.id,
+        { planId: plan.id, type: f.type, severity: f.severity, hour: asOf, episode: budgetDay, message: f.message, data: { ...cnyData(f.data), kind: f.kind, budgetDay } },
+        tx,
+        advertiser.timezone,
+      );
+      if (r) {
+        alerts.push(r.alert);
+        deliveryIds.push(...r.deliveryIds);
       }
-      return out;
-    });
-    await this.kick(advertiser.id, raised.flatMap((r) => r.deliveryIds));
-    return raised.map((r) => r.alert);
+    }
+    return { alerts, deliveryIds };
   }
 
   /** After an ingestion: every active plan with facts in the hour before `asOf`. */

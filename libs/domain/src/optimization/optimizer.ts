@@ -37,6 +37,11 @@ export interface VerdictTrack {
 export interface OptimizerHooks {
   /** Milliseconds to hold a run between reading and writing (tests widen the window to kill or edit). */
   pauseMs?: number;
+  /**
+   * Work that commits with a succeeded run, in its transaction after its writes (the hour's alert
+   * rules): not done again for a run already finished.
+   */
+  alongside?: (tx: Tx, plan: Plan) => Promise<void>;
 }
 
 interface KeywordRow {
@@ -233,7 +238,9 @@ export class Optimizer {
         if (d.skippedReason) {
           return this.runs.finishRun(advertiser.id, run.id, { status: 'skipped', seen: 0, changed: 0, skipped: 0, durationMs: performance.now() - started, summary: { note: d.skippedReason } }, tx);
         }
-        return this.write(advertiser.id, run.id, d, started, tx);
+        const finished = await this.write(advertiser.id, run.id, d, started, tx);
+        if (hooks.alongside) await hooks.alongside(tx, d.plan);
+        return finished;
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
