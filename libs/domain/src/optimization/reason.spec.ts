@@ -5,12 +5,19 @@ import { compactReason, JsonBytes, num4, shownReason, storedReason, storedReason
 describe('num4', () => {
   it('writes the same number as Number(x.toPrecision(4)) for any double', () => {
     fc.assert(
-      // Mostly the range the fast path takes (explanations' numbers), and any double besides.
-      fc.property(fc.oneof(fc.double({ min: -999.99, max: 999.99, noNaN: true }), fc.double({ min: 1e-9, max: 1, noNaN: true }), fc.double({ noNaN: false })), (x) => {
+      // Mostly the ranges the fast paths take (explanations' numbers: rates, ratios, amounts in
+      // fen), and any double besides.
+      fc.property(
+        fc.oneof(
+          fc.double({ min: -999.99, max: 999.99, noNaN: true }), fc.double({ min: 1e-9, max: 1, noNaN: true }), fc.double({ min: 999.5, max: 1e7, noNaN: true }),
+          fc.double({ min: -1e16, max: 1e16, noNaN: true }), fc.double({ noNaN: false }),
+        ),
+        (x) => {
         const expected = Number.isInteger(x) ? String(x) : Number.isFinite(x) ? String(Number(x.toPrecision(4))) : 'null';
         expect(num4(x)).toBe(expected);
-      }),
-      { numRuns: 30_000 },
+        },
+      ),
+      { numRuns: 50_000 },
     );
   });
 
@@ -27,7 +34,10 @@ describe('num4', () => {
   });
 
   it('agrees on ties, powers of ten and values that round up to a new digit', () => {
-    for (const x of [0.00012345, 0.12345, 1.2345, 12.345, 123.45, 0.99995, 9.9995, 99.995, 999.95, 0.001, 0.1, 1.5, 2.5e-7, 0.30000000000000004, -0.12345, -999.95, 1 / 3, 2 / 3]) {
+    for (const x of [
+      0.00012345, 0.12345, 1.2345, 12.345, 123.45, 0.99995, 9.9995, 99.995, 999.95, 0.001, 0.1, 1.5, 2.5e-7, 0.30000000000000004, -0.12345, -999.95, 1 / 3, 2 / 3,
+      1234.5, 12345.5, 99995.5, 9999.6, 99999.5, 123456.7, -15550.5, 1e15 - 0.5, 1000.4, 20000.25, 12355.000000001,
+    ]) {
       expect(num4(x)).toBe(String(Number(x.toPrecision(4))));
     }
   });
