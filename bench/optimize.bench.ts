@@ -231,7 +231,7 @@ function printHour(label: string, r: HourResult): void {
   );
   console.log(
     `          read: plan, keywords + states, plan-hours ${secs(r.planReadMs)} s, facts + corrections ${secs(r.readMs - r.planReadMs)} s; ` +
-      `write: bids, audit rows and states (one statement; the events and the run's row follow in a second, untimed)`,
+      `write: bids, audit rows and states in one statement (the events and the run's row follow in one more)`,
   );
   if (r.cpu) console.log(`          cpu: worker processes ${r.cpu.workerSecs.toFixed(1)} s, Postgres ${r.cpu.postgresSecs.toFixed(1)} s, machine idle ${r.cpu.idlePct.toFixed(0)}%; workers sent ${r.cpu.workerWroteMB.toFixed(0)} MB, received ${r.cpu.workerReadMB.toFixed(0)} MB`);
 }
