@@ -86,11 +86,11 @@ export class OptimizationService {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WAIT_MS)));
       // The same as the worker's job: the run with the hour's alert rules in its transaction.
-      let deliveries: string[] = [];
+      const alerts = this.alerts.withRun(a, asOf);
       const running = this.optimizer
-        .run(a, planId, asOf, 'api', { alongside: async (tx, plan) => void (deliveries = (await this.alerts.evaluatePlanIn(a, plan, asOf, tx)).deliveryIds) })
+        .run(a, planId, asOf, 'api', { alongside: alerts.alongside })
         .then(async (run) => {
-          await this.alerts.kick(a.id, deliveries);
+          await alerts.kick();
           return run;
         })
         .catch(() => null);

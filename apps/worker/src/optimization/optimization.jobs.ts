@@ -69,12 +69,9 @@ export class OptimizationJobs implements OnApplicationBootstrap {
     const hour = jobHour(asOf);
     // The hour's budget and performance rules, on the same hours the run read, raised in the run's
     // transaction: they commit with it, once (a retry that finds the run done raises nothing).
-    let deliveries: string[] = [];
-    const run = await this.optimizer.run(advertiser, planId, hour, trigger === 'api' ? 'api' : 'schedule', {
-      pauseMs: this.env.OPTIMIZER_TEST_PAUSE_MS,
-      alongside: async (tx, plan) => void (deliveries = (await this.alerts.evaluatePlanIn(advertiser, plan, hour, tx)).deliveryIds),
-    });
-    await this.alerts.kick(advertiser.id, deliveries);
+    const alerts = this.alerts.withRun(advertiser, hour);
+    const run = await this.optimizer.run(advertiser, planId, hour, trigger === 'api' ? 'api' : 'schedule', { pauseMs: this.env.OPTIMIZER_TEST_PAUSE_MS, alongside: alerts.alongside });
+    await alerts.kick();
     // The new bids to the platform, for the hour they are for (a no-op for csv: the seller
     // downloads them). A failed push fails the job; the retry finds the run done and pushes again.
     const pushed = run.status === 'succeeded' && run.keywordsChanged > 0 ? await this.platform.pushRun(advertiser, planId, run.id, hour) : 0;

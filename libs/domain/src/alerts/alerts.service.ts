@@ -101,14 +101,20 @@ export class AlertsService {
   }
 
   /**
-   * `evaluatePlan` for a plan the caller has read, in the caller's transaction: an optimization
-   * run raises the hour's alerts with its own writes, so they commit (durably) together. The
-   * caller kicks the returned deliveries once that transaction has committed.
+   * `evaluatePlan` inside an optimization run: `alongside` (the run's hook) raises the hour's
+   * alerts in the run's transaction, so they commit (durably) with its writes, once; `kick`, after
+   * that commit, enqueues their deliveries. A run already finished raises nothing again.
    */
-  async evaluatePlanIn(advertiser: Advertiser, plan: Plan, asOf: Date, tx: Tx): Promise<{ alerts: Alert[]; deliveryIds: string[] }> {
-    if (plan.status !== 'active') return { alerts: [], deliveryIds: [] };
-    const { findings, budgetDay } = await this.findings(advertiser, plan, asOf, tx);
-    return this.raiseFindings(advertiser, plan, asOf, findings, budgetDay, tx);
+  withRun(advertiser: Advertiser, asOf: Date): { alongside: (tx: Tx, plan: Plan) => Promise<void>; kick: () => Promise<void> } {
+    let deliveryIds: string[] = [];
+    return {
+      alongside: async (tx, plan) => {
+        if (plan.status !== 'active') return;
+        const { findings, budgetDay } = await this.findings(advertiser, plan, asOf, tx);
+        deliveryIds = (await this.raiseFindings(advertiser, plan, asOf, findings, budgetDay, tx)).deliveryIds;
+      },
+      kick: () => this.kick(advertiser.id, deliveryIds),
+    };
   }
 
   private async raiseFindings(advertiser: Advertiser, plan: Plan, asOf: Date, findings: AlertFinding[], budgetDay: string, tx: Tx): Promise<{ alerts: Alert[]; deliveryIds: string[] }> {

@@ -233,7 +233,7 @@ export class Optimizer {
         await this.lock(advertiser.id, planId, tx);
         // The read also locks the run's row: an attempt that finished it meanwhile is not redone.
         const d = await this.decide(advertiser, planId, asOf, tx, true);
-        if (d.runStatus !== 'running' && d.runStatus !== 'queued' && d.runStatus !== 'failed') return (await this.runs.findRunByKey(advertiser.id, planId, asOf, tx))!;
+        if (!d.runStatus || d.runStatus === 'succeeded' || d.runStatus === 'skipped') return (await this.runs.findRunByKey(advertiser.id, planId, asOf, tx))!;
         if (hooks.pauseMs) await sleep(hooks.pauseMs);
         if (d.skippedReason) {
           return this.runs.finishRun(advertiser.id, run.id, { status: 'skipped', seen: 0, changed: 0, skipped: 0, durationMs: performance.now() - started, summary: { note: d.skippedReason } }, tx);
@@ -306,7 +306,7 @@ export class Optimizer {
     // The new facts since the state hour (for keywords rolled forward) and the corrections logged
     // since its sequence, in one statement; a keyword without a usable state reads its week.
     const needRecent = since < T && stored.size > 0;
-    const [read2, history] = await sequence([
+    const [newer, history] = await sequence([
       async () => needRecent || planState
         ? (await this.db.prepared<FactsRead>('optimizer-facts-and-corrections',
             `SELECT CASE WHEN $5 THEN (SELECT json_agg(json_build_array(keyword_id, h, impressions, clicks, cost_fen, orders, gmv_fen)) FROM (
@@ -323,8 +323,8 @@ export class Optimizer {
             [a, rebuild, new Date((T - CONFIG.lookbackHours) * HOUR_MS).toISOString(), asOf.toISOString()], tx)
         : Promise.resolve([] as FactRow[]),
     ]);
-    const recent: FactRow[] = (read2.recent ?? []).map((r) => ({ keywordId: r[0], h: r[1], impressions: r[2], clicks: r[3], costFen: r[4], orders: r[5], gmvFen: r[6] }));
-    const corrections = (read2.corrections ?? []).map((c) => ({ seq: c[0], keywordId: c[1], h: c[2], o: c[3], n: c[4] }));
+    const recent: FactRow[] = (newer.recent ?? []).map((r) => ({ keywordId: r[0], h: r[1], impressions: r[2], clicks: r[3], costFen: r[4], orders: r[5], gmvFen: r[6] }));
+    const corrections = (newer.corrections ?? []).map((c) => ({ seq: c[0], keywordId: c[1], h: c[2], o: c[3], n: c[4] }));
     const readMs = performance.now() - t0;
     const planReadMs = tKeywords - t0;
     const t1 = performance.now();
@@ -498,9 +498,8 @@ export class Optimizer {
       },
     });
     const editedMeanwhile = changed.length - applied;
-    return this.runs.finishRunWithEvents(
+    return this.runs.finishRun(
       advertiserId,
-      d.plan.id,
       runId,
       {
         status: 'succeeded',
@@ -511,8 +510,8 @@ export class Optimizer {
         // writeMs: the first write statement (bids, audit rows, states); the second carries this.
         summary: { ...s, verdicts: d.result.verdicts, editedMeanwhile, statesRebuilt: d.statesRebuilt ?? 0, timings: { ...d.timings, writeMs } },
       },
-      events.map((e) => ({ id: newId(), type: e.type, payload: JSON.stringify(e.payload) })),
       tx,
+      events.map((e) => ({ id: newId(), type: e.type, payload: JSON.stringify(e.payload) })),
     );
   }
 }

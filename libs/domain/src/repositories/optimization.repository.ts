@@ -160,21 +160,37 @@ export class OptimizationRepository {
     return row ?? (await this.findRunByKey(advertiserId, planId, asOf))!;
   }
 
+  /**
+   * Ends a run: its status, counts, duration, error and summary, and the run's domain events (for
+   * a succeeded run), in one statement. The events take the run's plan.
+   */
   async finishRun(
     advertiserId: string,
     runId: string,
     r: { status: RunStatus; seen: number; changed: number; skipped: number; durationMs: number; error?: string | null; summary?: unknown },
     tx?: Tx,
+    events: readonly { id: string; type: string; payload: string }[] = [],
   ): Promise<OptimizationRun> {
-    const row = await this.db.one<OptimizationRun>(
-      `UPDATE optimization_runs SET status = $3, keywords_seen = $4, keywords_changed = $5, keywords_skipped = $6, duration_ms = $7,
-         error = $8, summary = $9, finished_at = now()
-       WHERE advertiser_id = $1 AND id = $2 RETURNING ${RUN_COLS}`,
-      [advertiserId, runId, r.status, r.seen, r.changed, r.skipped, Math.round(r.durationMs), r.error ?? null, r.summary === undefined ? null : JSON.stringify(r.summary)],
+    const [row] = await this.db.prepared<OptimizationRun>(
+      'optimizer-finish-run',
+      `WITH r AS (
+         UPDATE optimization_runs SET status = $3, keywords_seen = $4, keywords_changed = $5, keywords_skipped = $6, duration_ms = $7,
+           error = $8, summary = $9, finished_at = now()
+         WHERE advertiser_id = $1 AND id = $2 RETURNING ${RUN_COLS}
+       ), e AS (
+         INSERT INTO domain_events (id, advertiser_id, type, plan_id, payload)
+         SELECT e.id, $1, e.type, r."planId", e.payload FROM unnest($10::uuid[], $11::text[], $12::json[]) AS e(id, type, payload) CROSS JOIN r
+       )
+       SELECT * FROM r`,
+      [
+        advertiserId, runId, r.status, r.seen, r.changed, r.skipped, Math.round(r.durationMs), r.error ?? null, r.summary === undefined ? null : JSON.stringify(r.summary),
+        events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.payload),
+      ],
       tx,
     );
-    return row!;
+    return row;
   }
+
 
   /** Appends audit rows for one hour: one COPY for the batch (a run writes up to thousands). */
   async insertBidChanges(advertiserId: string, hour: Date, source: BidChangeSource, runId: string | null, changes: NewBidChange[], tx: Tx): Promise<void> {
@@ -248,33 +264,6 @@ export class OptimizationRepository {
       tx,
     );
     return row.applied;
-  }
-
-  /** `finishRun` of a succeeded run together with its domain events, in one statement. */
-  async finishRunWithEvents(
-    advertiserId: string,
-    planId: string,
-    runId: string,
-    r: { status: RunStatus; seen: number; changed: number; skipped: number; durationMs: number; summary: unknown },
-    events: { id: string; type: string; payload: string }[],
-    tx: Tx,
-  ): Promise<OptimizationRun> {
-    const [row] = await this.db.prepared<OptimizationRun>(
-      'optimizer-finish-run',
-      `WITH e AS (
-         INSERT INTO domain_events (id, advertiser_id, type, plan_id, payload)
-         SELECT id, $1, type, $2, payload FROM unnest($9::uuid[], $10::text[], $11::json[]) AS e(id, type, payload)
-       )
-       UPDATE optimization_runs SET status = $4, keywords_seen = $5, keywords_changed = $6, keywords_skipped = $7, duration_ms = $8,
-         error = NULL, summary = $12, finished_at = now()
-       WHERE advertiser_id = $1 AND id = $3 RETURNING ${RUN_COLS}`,
-      [
-        advertiserId, planId, runId, r.status, r.seen, r.changed, r.skipped, Math.round(r.durationMs), events.map((e) => e.id), events.map((e) => e.type),
-        events.map((e) => e.payload), JSON.stringify(r.summary),
-      ],
-      tx,
-    );
-    return row;
   }
 
   /** The latest finished run of a plan that changed bids, if any. */
